@@ -1,0 +1,95 @@
+package org.neuralstyle.nn;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * Starting DJL's PyTorch engine from inside ImageJ: offline (nothing is ever downloaded; the
+ * CPU natives come from the pytorch-native-cpu jar), with the plugin's class loader as the
+ * thread's context class loader (DJL finds engines and natives through it, and in ImageJ or
+ * Fiji it is not the plugin's loader), and the device choice.
+ */
+public final class Engines {
+
+	public enum DeviceChoice {
+		AUTO, CPU, GPU;
+
+		public static DeviceChoice parse(String s) {
+			if (s == null || s.isBlank()) return AUTO;
+			try {
+				return valueOf(s.trim().toUpperCase(Locale.ROOT));
+			}
+			catch (IllegalArgumentException e) {
+				throw new IllegalArgumentException("device must be auto, cpu or gpu, got '" + s + "'");
+			}
+		}
+	}
+
+	private static Engine engine;
+
+	private Engines() {}
+
+	/** Runs the task with the plugin's class loader as the context class loader. */
+	public static <T> T withPluginClassLoader(Callable<T> task) throws Exception {
+		Thread t = Thread.currentThread();
+		ClassLoader old = t.getContextClassLoader();
+		t.setContextClassLoader(Engines.class.getClassLoader());
+		try {
+			return task.call();
+		}
+		finally {
+			t.setContextClassLoader(old);
+		}
+	}
+
+	/** The PyTorch engine, started once per JVM. */
+	public static synchronized Engine pytorch() {
+		if (engine == null) {
+			if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
+				System.setProperty("ai.djl.offline", "true");
+			}
+			Thread t = Thread.currentThread();
+			ClassLoader old = t.getContextClassLoader();
+			t.setContextClassLoader(Engines.class.getClassLoader());
+			try {
+				engine = Engine.getEngine("PyTorch");
+			}
+			catch (RuntimeException | LinkageError e) {
+				throw new IllegalStateException("The PyTorch engine could not start (" + e.getMessage()
+					+ "). Check that plugins/jars holds pytorch-engine, pytorch-jni and pytorch-native-cpu, "
+					+ "and that the DJL cache folder (~/.djl.ai or DJL_CACHE_DIR) is writable.", e);
+			}
+			finally {
+				t.setContextClassLoader(old);
+			}
+		}
+		return engine;
+	}
+
+	/** The device to run on: a GPU when asked for or when AUTO finds one, else the CPU. */
+	public static Device device(DeviceChoice choice) {
+		Engine e = pytorch();
+		int gpus = e.getGpuCount();
+		return switch (choice) {
+			case CPU -> Device.cpu();
+			case GPU -> {
+				if (gpus == 0) {
+					throw new IllegalArgumentException("device=gpu was asked for, but DJL reports no GPU "
+						+ "(a CUDA build of libtorch is needed; see README). Use device=auto or cpu.");
+				}
+				yield Device.gpu();
+			}
+			case AUTO -> gpus > 0 ? Device.gpu() : Device.cpu();
+		};
+	}
+
+	/** Inference only: no autograd graph on this thread (grad mode is per thread in libtorch). */
+	public static void inferenceMode() {
+		pytorch();
+		JniUtils.setGradMode(false);
+	}
+}

@@ -1,0 +1,107 @@
+package org.neuralstyle.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+
+/**
+ * The building blocks of the StyleBank network on NCHW tensors, for what DJL 0.36 lacks on
+ * PyTorch: reflection padding, instance normalisation without affine parameters, and nearest
+ * upsampling. Each returns a new array and leaves its input open (the caller owns it).
+ */
+public final class Layers {
+
+	public static final float IN_EPS = 1e-5f;
+
+	private Layers() {}
+
+	/** Reflection padding by p on all four sides (PyTorch "reflect": the edge is not repeated). */
+	public static NDArray reflectPad(NDArray x, int p) {
+		if (p == 0) return x.duplicate();
+		try (NDArray w = padAxis(x, 3, p, p)) {
+			return padAxis(w, 2, p, p);
+		}
+	}
+
+	/** Pads one axis by reflection: {@code before} and {@code after} must be smaller than its size. */
+	static NDArray padAxis(NDArray x, int axis, int before, int after) {
+		long n = x.getShape().get(axis);
+		if (before >= n || after >= n) {
+			throw new IllegalArgumentException("reflection padding of " + Math.max(before, after)
+				+ " needs a side longer than that, got " + n);
+		}
+		NDList parts = new NDList();
+		if (before > 0) parts.add(slice(x, axis, 1, before + 1).flip(axis));
+		parts.add(x);
+		if (after > 0) parts.add(slice(x, axis, n - 1 - after, n - 1).flip(axis));
+		NDArray out = NDArrays.concat(parts, axis);
+		for (NDArray a : parts) if (a != x) a.close();
+		return out;
+	}
+
+	/** Pads the end of an axis to {@code target}: reflection where the side allows it, edge copies otherwise. */
+	public static NDArray padEnd(NDArray x, int axis, long target) {
+		long n = x.getShape().get(axis);
+		if (target <= n) return x.duplicate();
+		int extra = (int) (target - n);
+		if (extra < n) return padAxis(x, axis, 0, extra);
+		NDList parts = new NDList(x);
+		try (NDArray last = slice(x, axis, n - 1, n)) {
+			long[] reps = new long[x.getShape().dimension()];
+			java.util.Arrays.fill(reps, 1);
+			reps[axis] = extra;
+			parts.add(last.tile(reps));
+			NDArray out = NDArrays.concat(parts, axis);
+			parts.get(1).close();
+			return out;
+		}
+	}
+
+	private static NDArray slice(NDArray x, int axis, long from, long to) {
+		StringBuilder idx = new StringBuilder();
+		for (int i = 0; i < axis; i++) idx.append(":,");
+		idx.append(from).append(':').append(to);
+		return x.get(idx.toString());
+	}
+
+	/** Reflection-padded convolution with bias, as the model format prescribes. */
+	public static NDArray conv(NDArray x, NDArray weight, NDArray bias, int stride) {
+		int p = (int) (weight.getShape().get(3) / 2);
+		try (NDArray padded = reflectPad(x, p)) {
+			return Conv2d.conv2d(padded, weight, bias, new Shape(stride, stride), new Shape(0, 0),
+				new Shape(1, 1), 1).singletonOrThrow();
+		}
+	}
+
+	/** Instance normalisation over H x W per sample and channel, biased variance, no affine. */
+	public static NDArray instanceNorm(NDArray x) {
+		Shape s = x.getShape();
+		float n = s.get(2) * s.get(3);
+		int[] hw = { 2, 3 };
+		try (NDArray sum = x.sum(hw, true); NDArray mean = sum.div(n); NDArray centered = x.sub(mean);
+			NDArray sq = centered.square(); NDArray sqSum = sq.sum(hw, true); NDArray var = sqSum.div(n);
+			NDArray std = var.add(IN_EPS).sqrt())
+		{
+			return centered.div(std);
+		}
+	}
+
+	/** Instance normalisation followed by ReLU (closes the intermediate). */
+	public static NDArray normRelu(NDArray x) {
+		try (NDArray n = instanceNorm(x)) {
+			return Activation.relu(n);
+		}
+	}
+
+	/** Nearest-neighbour upsampling by 2 in H and W. */
+	public static NDArray upsample2(NDArray x) {
+		Shape s = x.getShape();
+		long n = s.get(0), c = s.get(1), h = s.get(2), w = s.get(3);
+		try (NDArray r = x.reshape(n, c, h, 1, w, 1); NDArray b = r.broadcast(n, c, h, 2, w, 2)) {
+			return b.reshape(n, c, 2 * h, 2 * w);
+		}
+	}
+}

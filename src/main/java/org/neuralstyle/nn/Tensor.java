@@ -1,0 +1,49 @@
+package org.neuralstyle.nn;
+
+import java.util.Arrays;
+
+/**
+ * A named float32 tensor held in Java memory (row-major, as safetensors stores it).
+ * Model weights live here between loading and the first use on a device.
+ */
+public record Tensor(long[] shape, float[] data) {
+
+	public Tensor {
+		long n = 1;
+		for (long d : shape) {
+			if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+			n = Math.multiplyExact(n, d);
+		}
+		if (n != data.length) {
+			throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " needs " + n
+				+ " values, got " + data.length);
+		}
+	}
+
+	public boolean hasShape(long... expected) {
+		return Arrays.equals(shape, expected);
+	}
+
+	public String shapeString() {
+		return Arrays.toString(shape);
+	}
+
+	/** Index of the first NaN or infinite value, or -1. */
+	public int firstNonFinite() {
+		for (int i = 0; i < data.length; i++) {
+			if (!Float.isFinite(data[i])) return i;
+		}
+		return -1;
+	}
+
+	/** sum_i w_i t_i for tensors of one shape. */
+	public static Tensor weightedSum(Tensor[] tensors, double[] weights) {
+		float[] out = new float[tensors[0].data.length];
+		for (int t = 0; t < tensors.length; t++) {
+			float[] d = tensors[t].data;
+			float w = (float) weights[t];
+			for (int i = 0; i < out.length; i++) out[i] += w * d[i];
+		}
+		return new Tensor(tensors[0].shape.clone(), out);
+	}
+}
