@@ -1,0 +1,79 @@
+package org.neuralstyle.command;
+
+import ij.ImagePlus;
+
+import org.neuralstyle.Progress;
+import org.neuralstyle.imagej.StyleBankRunner;
+import org.neuralstyle.nn.Engines;
+import org.scijava.ItemIO;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import java.io.File;
+
+/**
+ * The SciJava door to StyleBank inference, for scripts and CommandService:
+ * {@code commandService.run(ApplyStyleBankCommand.class, true, "image", imp, "model", file, "style", "id")}.
+ * It has no menu path on purpose: the menu entry in both ImageJ 1.x and Fiji is the ImageJ 1.x
+ * plugin of plugins.config ({@link ApplyStyleBankPlugin}), so no Fiji user sees it twice.
+ */
+@Plugin(type = Command.class, headless = true, label = "Apply StyleBank Style",
+	description = "Stylize an image with a StyleBank model; the result is a new image.")
+public class ApplyStyleBankCommand extends ContextCommand {
+
+	@Parameter(label = "Image")
+	private ImagePlus image;
+
+	@Parameter(label = "Model", description = "A StyleBank model folder (NAME.stylebank) or .zip", style = "both")
+	private File model;
+
+	@Parameter(label = "Style", description = "A style id or name, 'id1:w1,id2:w2' for a linear mix, or 'reconstruction'")
+	private String style;
+
+	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" }, required = false)
+	private String device = "auto";
+
+	@Parameter(type = ItemIO.OUTPUT)
+	private ImagePlus result;
+
+	@Parameter(required = false)
+	private StatusService status;
+
+	@Parameter(required = false)
+	private LogService log;
+
+	@Override
+	public void run() {
+		Progress progress = new Progress() {
+			@Override
+			public void report(int done, int total, String message) {
+				if (status != null) status.showStatus(done, total, message);
+			}
+
+			@Override
+			public boolean isCancelled() {
+				return isCanceled();
+			}
+		};
+		try {
+			result = StyleBankRunner.apply(image,
+				new StyleBankRunner.Request(model == null ? null : model.toPath(), style, Engines.DeviceChoice.parse(device)),
+				progress);
+		}
+		catch (Progress.CancelledException e) {
+			cancel("cancelled");
+		}
+		catch (Exception | OutOfMemoryError e) {
+			if (log != null) log.error("Apply StyleBank Style: " + e.getMessage());
+			cancel(String.valueOf(e.getMessage()));
+		}
+	}
+
+	public ImagePlus result() {
+		return result;
+	}
+}

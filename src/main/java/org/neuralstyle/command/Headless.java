@@ -1,0 +1,90 @@
+package org.neuralstyle.command;
+
+import ij.IJ;
+import ij.ImagePlus;
+
+import org.neuralstyle.Progress;
+import org.neuralstyle.imagej.ImageJProgress;
+import org.neuralstyle.imagej.ResultFiles;
+import org.neuralstyle.imagej.StyleBankRunner;
+import org.neuralstyle.nn.Engines;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Entry points for macros run with {@code call("org.neuralstyle.command.Headless.stylize", args)}:
+ * they need no menus, so they work in ImageJ's -batch mode without a display, in Fiji and in
+ * plain ImageJ alike. Each returns a one-line report; a failure returns a line that starts with
+ * "Error:". In a -batch process, where ImageJ always exits with 0, a failure ends the process
+ * with exit status 1 after printing the message to stderr.
+ */
+public final class Headless {
+
+	static final Set<String> STYLIZE_ARGS = Set.of("input", "model", "style", "output", "device");
+
+	private Headless() {}
+
+	public static String stylize(String args) {
+		return run(() -> {
+			MacroArgs a = MacroArgs.parse(args, STYLIZE_ARGS);
+			Path input = Path.of(a.require("input", "the image to stylize"));
+			Path output = Path.of(a.require("output", "where to write the result, .png or .tif"));
+			Path model = Path.of(a.require("model", "a StyleBank model folder or .zip"));
+			String style = a.require("style", "a style id, 'id1:w1,id2:w2' for a mix, or 'reconstruction'");
+			Engines.DeviceChoice device = Engines.DeviceChoice.parse(a.get("device", "auto"));
+			ResultFiles.checkWritable(output);
+			ImagePlus imp = ResultFiles.open(input);
+			long t0 = System.nanoTime();
+			ImagePlus result = StyleBankRunner.apply(imp, new StyleBankRunner.Request(model, style, device),
+				progress());
+			ResultFiles.save(result, output);
+			return String.format(Locale.ROOT, "Wrote %s (%d x %d, %d slice(s), %s) in %.1f s", output,
+				result.getWidth(), result.getHeight(), result.getStackSize(), result.getTitle(), (System.nanoTime() - t0) / 1e9);
+		});
+	}
+
+	interface Task {
+		String call() throws Exception;
+	}
+
+	static String run(Task task) {
+		String message;
+		try {
+			return task.call();
+		}
+		catch (Progress.CancelledException e) {
+			message = "cancelled";
+		}
+		catch (IllegalArgumentException | java.io.IOException e) {
+			message = e.getMessage();
+		}
+		catch (OutOfMemoryError e) {
+			message = "out of memory; use a smaller image or give ImageJ more memory (Edit > Options > Memory)";
+		}
+		catch (Exception | LinkageError e) {
+			message = e + (e.getCause() != null ? " (cause: " + e.getCause() + ")" : "");
+			e.printStackTrace();
+		}
+		String line = "Error: " + message;
+		if (isBatchProcess()) {
+			System.err.println(line);
+			System.out.flush();
+			System.err.flush();
+			System.exit(1);
+		}
+		return line;
+	}
+
+	private static Progress progress() {
+		return new ImageJProgress(IJ.getInstance() == null);
+	}
+
+	/** True in {@code java -jar ij.jar -batch ...}, where only the exit status reports failure. */
+	static boolean isBatchProcess() {
+		if (IJ.getInstance() != null) return false;
+		String cmd = System.getProperty("sun.java.command", "");
+		return (" " + cmd + " ").contains(" -batch ");
+	}
+}

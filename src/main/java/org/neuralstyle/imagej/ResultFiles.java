@@ -1,0 +1,73 @@
+package org.neuralstyle.imagej;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.io.FileSaver;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+
+import javax.imageio.ImageIO;
+
+/** Opens inputs and writes results: PNG or TIFF by extension, via a temporary file and a rename. */
+public final class ResultFiles {
+
+	private ResultFiles() {}
+
+	public static ImagePlus open(Path input) {
+		if (!Files.isRegularFile(input)) throw new IllegalArgumentException("input image not found: " + input);
+		ImagePlus imp = IJ.openImage(input.toString());
+		if (imp == null) {
+			throw new IllegalArgumentException("ImageJ cannot open " + input + " as an image (is it a TIFF, PNG, JPEG, ...?)");
+		}
+		return imp;
+	}
+
+	/** Checks the output path before any work is done, so a long run does not fail at the end. */
+	public static void checkWritable(Path output) {
+		String ext = extension(output);
+		if (!ext.equals("png") && !ext.equals("tif") && !ext.equals("tiff")) {
+			throw new IllegalArgumentException("output must end in .png, .tif or .tiff, got " + output.getFileName());
+		}
+		Path dir = output.toAbsolutePath().getParent();
+		if (dir == null || !Files.isDirectory(dir)) throw new IllegalArgumentException("output folder does not exist: " + dir);
+		if (!Files.isWritable(dir)) throw new IllegalArgumentException("output folder is not writable: " + dir);
+		if (Files.isDirectory(output)) throw new IllegalArgumentException("output is a folder, not a file: " + output);
+	}
+
+	public static void save(ImagePlus imp, Path output) throws IOException {
+		checkWritable(output);
+		String ext = extension(output);
+		Path abs = output.toAbsolutePath();
+		Path tmp = abs.resolveSibling("." + abs.getFileName() + ".partial-" + ProcessHandle.current().pid() + "." + ext);
+		try {
+			if (ext.equals("png")) {
+				if (imp.getStackSize() > 1) {
+					throw new IllegalArgumentException("a PNG holds one image but the result has " + imp.getStackSize()
+						+ " slices; write it as .tif");
+				}
+				if (!ImageIO.write(imp.getProcessor().getBufferedImage(), "png", tmp.toFile())) {
+					throw new IOException("no PNG writer available");
+				}
+			}
+			else {
+				FileSaver saver = new FileSaver(imp);
+				boolean ok = imp.getStackSize() > 1 ? saver.saveAsTiffStack(tmp.toString()) : saver.saveAsTiff(tmp.toString());
+				if (!ok) throw new IOException("could not write " + tmp);
+			}
+			Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+		}
+		finally {
+			Files.deleteIfExists(tmp);
+		}
+	}
+
+	private static String extension(Path p) {
+		String n = p.getFileName() == null ? "" : p.getFileName().toString();
+		int dot = n.lastIndexOf('.');
+		return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
+	}
+}
