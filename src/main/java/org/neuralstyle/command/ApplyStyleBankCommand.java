@@ -69,7 +69,7 @@ public class ApplyStyleBankCommand extends ContextCommand {
 		}
 		catch (Exception | OutOfMemoryError e) {
 			if (log != null) log.error("Apply StyleBank Style: " + e.getMessage());
-			cancel(String.valueOf(e.getMessage()));
+			cancel(e.getMessage() != null ? e.getMessage() : e.toString());
 		}
 	}
 

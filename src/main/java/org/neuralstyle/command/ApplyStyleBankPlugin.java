@@ -6,6 +6,7 @@ import ij.Macro;
 import ij.Prefs;
 import ij.WindowManager;
 import ij.gui.GenericDialog;
+import ij.macro.Interpreter;
 import ij.plugin.PlugIn;
 
 import org.neuralstyle.Progress;
@@ -15,6 +16,7 @@ import org.neuralstyle.nn.Engines;
 import org.neuralstyle.stylebank.StyleBankModel;
 import org.neuralstyle.stylebank.StyleMix;
 
+import java.awt.GraphicsEnvironment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,53 +38,71 @@ public class ApplyStyleBankPlugin implements PlugIn {
 			IJ.noImage();
 			return;
 		}
-		boolean macro = Macro.getOptions() != null;
-		GenericDialog gd = new GenericDialog("Apply StyleBank Style");
-		gd.addFileField("model", Prefs.get(PREF + "model", ""), 40);
-		gd.addMessage("A StyleBank model folder (NAME.stylebank) or .zip");
-		gd.showDialog();
-		if (gd.wasCanceled()) return;
-		Path model = Path.of(gd.getNextString().trim());
-		StyleBankModel loaded;
-		try {
-			loaded = Engines.withPluginClassLoader(() -> StyleBankModel.load(model));
+		String options = Macro.getOptions();
+		boolean macro = options != null;
+		String modelText, style, mix, device;
+		if (macro && GraphicsEnvironment.isHeadless()) {
+			// GenericDialog needs AWT; headless macros (Fiji --headless, tests) give every value
+			modelText = Macro.getValue(options, "model", "");
+			style = Macro.getValue(options, "style", "");
+			mix = Macro.getValue(options, "mix", "");
+			device = Macro.getValue(options, "device", "auto");
 		}
-		catch (Exception e) {
-			IJ.error("Apply StyleBank Style", "Cannot use this model:\n" + e.getMessage());
-			return;
+		else {
+			GenericDialog gd = new GenericDialog("Apply StyleBank Style");
+			gd.addFileField("model", Prefs.get(PREF + "model", ""), 40);
+			gd.addMessage("A StyleBank model folder (NAME.stylebank) or .zip");
+			gd.showDialog();
+			if (gd.wasCanceled()) return;
+			modelText = gd.getNextString().trim();
+			StyleBankModel loaded;
+			try {
+				loaded = Engines.withPluginClassLoader(() -> StyleBankModel.load(Path.of(modelText)));
+			}
+			catch (Exception e) {
+				IJ.error("Apply StyleBank Style", "Cannot use this model:\n" + e.getMessage());
+				return;
+			}
+			List<String> choices = new ArrayList<>();
+			for (StyleBankModel.Style s : loaded.styles()) choices.add(s.id());
+			choices.add(StyleMix.RECONSTRUCTION);
+			String lastStyle = Prefs.get(PREF + "style", choices.get(0));
+			GenericDialog gd2 = new GenericDialog("Apply StyleBank Style: " + loaded.name());
+			gd2.addChoice("style", choices.toArray(new String[0]), choices.contains(lastStyle) ? lastStyle : choices.get(0));
+			gd2.addStringField("mix", "", 30);
+			gd2.addMessage("mix (optional) fuses styles linearly, e.g. " + example(choices) + ";\n"
+				+ "weights are normalised to sum 1. Leave it empty to use 'style'.");
+			gd2.addChoice("device", new String[] { "auto", "cpu", "gpu" }, Prefs.get(PREF + "device", "auto"));
+			gd2.showDialog();
+			if (gd2.wasCanceled()) return;
+			style = gd2.getNextChoice();
+			mix = gd2.getNextString().trim();
+			device = gd2.getNextChoice();
+			if (!macro) {
+				Prefs.set(PREF + "model", modelText);
+				Prefs.set(PREF + "style", style);
+				Prefs.set(PREF + "device", device);
+			}
 		}
-		List<String> choices = new ArrayList<>();
-		for (StyleBankModel.Style s : loaded.styles()) choices.add(s.id());
-		choices.add(StyleMix.RECONSTRUCTION);
-		String lastStyle = Prefs.get(PREF + "style", choices.get(0));
-		GenericDialog gd2 = new GenericDialog("Apply StyleBank Style: " + loaded.name());
-		gd2.addChoice("style", choices.toArray(new String[0]), choices.contains(lastStyle) ? lastStyle : choices.get(0));
-		gd2.addStringField("mix", "", 30);
-		gd2.addMessage("mix (optional) fuses styles linearly, e.g. " + example(choices) + ";\n"
-			+ "weights are normalised to sum 1. Leave it empty to use 'style'.");
-		gd2.addChoice("device", new String[] { "auto", "cpu", "gpu" }, Prefs.get(PREF + "device", "auto"));
-		gd2.showDialog();
-		if (gd2.wasCanceled()) return;
-		String style = gd2.getNextChoice();
-		String mix = gd2.getNextString().trim();
-		String device = gd2.getNextChoice();
-		if (!macro) {
-			Prefs.set(PREF + "model", model.toString());
-			Prefs.set(PREF + "style", style);
-			Prefs.set(PREF + "device", device);
-		}
+		Path model = Path.of(modelText);
 		try {
 			ImagePlus result = StyleBankRunner.apply(imp,
-				new StyleBankRunner.Request(model, mix.isEmpty() ? style : mix, Engines.DeviceChoice.parse(device)),
+				new StyleBankRunner.Request(model, mix.isBlank() ? style : mix.trim(), Engines.DeviceChoice.parse(device)),
 				new ImageJProgress(IJ.getInstance() == null));
-			result.show();
+			if (GraphicsEnvironment.isHeadless() && !Interpreter.isBatchMode()) {
+				// no window can open: the result becomes the current image for the calling script
+				WindowManager.setTempCurrentImage(result);
+			}
+			else {
+				result.show();
+			}
 		}
 		catch (Progress.CancelledException e) {
 			IJ.showStatus("Apply StyleBank Style: cancelled");
 		}
 		catch (Exception | OutOfMemoryError e) {
 			IJ.showProgress(1.0);
-			IJ.error("Apply StyleBank Style", String.valueOf(e.getMessage()));
+			IJ.error("Apply StyleBank Style", e.getMessage() != null ? e.getMessage() : e.toString());
 			if (macro) Macro.abort();
 		}
 	}

@@ -1,0 +1,143 @@
+package org.neuralstyle.command;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.Macro;
+import ij.io.FileSaver;
+import ij.WindowManager;
+import ij.process.ColorProcessor;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.neuralstyle.Progress;
+import org.neuralstyle.TestFiles;
+import org.neuralstyle.imagej.StyleBankRunner;
+import org.neuralstyle.nn.Engines;
+import org.scijava.Context;
+import org.scijava.command.CommandModule;
+import org.scijava.command.CommandService;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The SciJava command, the headless entry point and its argument parsing give the core's result. */
+class DoorsTest {
+
+	@TempDir
+	Path tmp;
+
+	static ImagePlus sample() {
+		Random r = new Random(5);
+		int[] px = new int[29 * 22];
+		for (int i = 0; i < px.length; i++) px[i] = 0xff000000 | r.nextInt(1 << 24);
+		return new ImagePlus("sample", new ColorProcessor(29, 22, px));
+	}
+
+	static int[] direct(ImagePlus imp, String style) throws Exception {
+		return (int[]) StyleBankRunner.apply(imp, new StyleBankRunner.Request(TestFiles.tinyModel(), style,
+			Engines.DeviceChoice.CPU), Progress.NONE).getProcessor().getPixels();
+	}
+
+	@Test
+	void scijavaCommandThroughCommandService() throws Exception {
+		ImagePlus imp = sample();
+		try (Context context = new Context(CommandService.class)) {
+			CommandModule module = context.service(CommandService.class).run(ApplyStyleBankCommand.class, true,
+				"image", imp, "model", TestFiles.tinyModel().toFile(), "style", "alpha:0.5,beta:0.5", "device", "cpu").get();
+			ImagePlus result = (ImagePlus) module.getOutput("result");
+			assertNotNull(result);
+			assertArrayEquals(direct(imp, "alpha:0.5,beta:0.5"), (int[]) result.getProcessor().getPixels());
+
+			CommandModule bad = context.service(CommandService.class).run(ApplyStyleBankCommand.class, true,
+				"image", imp, "model", TestFiles.tinyModel().toFile(), "style", "nope", "device", "cpu").get();
+			assertTrue(bad.isCanceled());
+			assertTrue(bad.getCancelReason().contains("Available styles"), bad.getCancelReason());
+			assertEquals(null, bad.getOutput("result"));
+		}
+	}
+
+	@Test
+	void ij1PluginReadsMacroOptions() throws Exception {
+		ImagePlus imp = sample();
+		WindowManager.setTempCurrentImage(imp);
+		try {
+			// what IJ.run("Apply StyleBank Style", options) does once the menu label is resolved
+			Thread.currentThread().setName("Run$_ij1PluginReadsMacroOptions");
+			Macro.setOptions("model=[" + TestFiles.tinyModel() + "] style=beta device=cpu");
+			new ApplyStyleBankPlugin().run("");
+			ImagePlus shown = WindowManager.getCurrentImage();
+			assertNotNull(shown);
+			assertEquals("sample-beta", shown.getTitle());
+			assertArrayEquals(direct(imp, "beta"), (int[]) shown.getProcessor().getPixels());
+		}
+		finally {
+			Macro.setOptions(null);
+			WindowManager.setTempCurrentImage(null);
+		}
+	}
+
+	@Test
+	void headlessStylizeWritesPngAndTiff() throws Exception {
+		Path in = tmp.resolve("in.png");
+		new FileSaver(sample()).saveAsPng(in.toString());
+		Path out = tmp.resolve("out dir");
+		Files.createDirectories(out);
+		String msg = Headless.stylize("input=[" + in + "] model=[" + TestFiles.tinyModel() + "] style=alpha device=cpu output=["
+			+ out.resolve("r.png") + "]");
+		assertTrue(msg.startsWith("Wrote"), msg);
+		ImagePlus png = IJ.openImage(out.resolve("r.png").toString());
+		assertArrayEquals(direct(IJ.openImage(in.toString()), "alpha"), (int[]) png.getProcessor().getPixels());
+		msg = Headless.stylize("input=[" + in + "] model=[" + TestFiles.tinyModel() + "] style=alpha output=[" + out.resolve("r.tif") + "]");
+		assertTrue(msg.startsWith("Wrote"), msg);
+		assertArrayEquals((int[]) png.getProcessor().getPixels(),
+			(int[]) IJ.openImage(out.resolve("r.tif").toString()).getProcessor().getPixels());
+		try (var files = Files.list(out)) {
+			assertEquals(Set.of("r.png", "r.tif"), Set.copyOf(files.map(p -> p.getFileName().toString()).toList()),
+				"no temporary files left behind");
+		}
+	}
+
+	@Test
+	void headlessErrorsAreOneClearLine() throws Exception {
+		Path in = tmp.resolve("in.png");
+		new FileSaver(sample()).saveAsPng(in.toString());
+		String model = "model=[" + TestFiles.tinyModel() + "]";
+		String[][] cases = {
+			{ "input=[" + in + "] " + model + " style=alpha", "missing argument 'output='" },
+			{ "input=[" + in + "] " + model + " style=alpha output=/tmp/x.jpg", ".png, .tif or .tiff" },
+			{ "input=[" + in + "] " + model + " style=alpha output=/no/such/dir/x.png", "does not exist" },
+			{ "input=/no/such.png " + model + " style=alpha output=" + tmp.resolve("x.png"), "input image not found" },
+			{ "input=[" + in + "] " + model + " style=zeta output=" + tmp.resolve("x.png"), "Available styles: alpha" },
+			{ "input=[" + in + "] " + model + " style=alpha device=tpu output=" + tmp.resolve("x.png"), "auto, cpu or gpu" },
+			{ "input=[" + in + "] " + model + " style=alpha sytle=beta output=" + tmp.resolve("x.png"), "unknown argument 'sytle'" },
+			{ "input=[" + in + "] model=/no/model style=alpha output=" + tmp.resolve("x.png"), "model not found" },
+			{ "input=[" + in + "] " + model + " style=alpha:x output=" + tmp.resolve("x.png"), "not a number" },
+		};
+		for (String[] c : cases) {
+			String msg = Headless.stylize(c[0]);
+			assertTrue(msg.startsWith("Error: ") && msg.contains(c[1]), c[0] + " -> " + msg);
+		}
+		assertFalse(Files.exists(tmp.resolve("x.png")));
+	}
+
+	@Test
+	void macroArgs() {
+		Set<String> known = Set.of("a", "b", "flag");
+		MacroArgs m = MacroArgs.parse(" a=1  b=[two words] flag", known);
+		assertEquals("1", m.get("a", null));
+		assertEquals("two words", m.get("b", null));
+		assertEquals("true", m.get("flag", null));
+		assertThrows(IllegalArgumentException.class, () -> MacroArgs.parse("a=1 a=2", known));
+		assertThrows(IllegalArgumentException.class, () -> MacroArgs.parse("b=[open", known));
+		assertThrows(IllegalArgumentException.class, () -> MacroArgs.parse("c=3", known));
+	}
+}
