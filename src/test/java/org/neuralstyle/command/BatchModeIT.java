@@ -1,0 +1,126 @@
+package org.neuralstyle.command;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.io.FileSaver;
+import ij.process.ColorProcessor;
+import ij.process.ShortProcessor;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.neuralstyle.Progress;
+import org.neuralstyle.TestFiles;
+import org.neuralstyle.imagej.StyleBankRunner;
+import org.neuralstyle.nn.Engines;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The packaged plugin in the real ImageJ 1.x layout of target/imagej, run as a user runs it:
+ * {@code java -Dplugins.dir=target/imagej -jar target/imagej/ij.jar -batch macros/stylize.ijm "..."}
+ * from the repository root, in a separate JVM whose plugin class loader loads DJL.
+ */
+class BatchModeIT {
+
+	@TempDir
+	Path tmp;
+
+	record Result(int exit, String out, String err) {}
+
+	static Result imagej(String macro, String args) throws IOException, InterruptedException {
+		Path imagej = Path.of(System.getProperty("imagej.dir", "target/imagej"));
+		List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+			"-Dplugins.dir=" + imagej, "-jar", imagej.resolve("ij.jar").toString(), "-batch", macro, args));
+		ProcessBuilder pb = new ProcessBuilder(cmd);
+		pb.environment().remove("DISPLAY");
+		Path out = Files.createTempFile("ij-out", ".txt"), err = Files.createTempFile("ij-err", ".txt");
+		pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+		Process p = pb.start();
+		if (!p.waitFor(5, TimeUnit.MINUTES)) {
+			p.destroyForcibly();
+			throw new AssertionError("ImageJ did not finish in 5 minutes: " + cmd);
+		}
+		Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+		Files.delete(out);
+		Files.delete(err);
+		return r;
+	}
+
+	static ImagePlus sample(int w, int h) {
+		Random r = new Random(9);
+		int[] px = new int[w * h];
+		for (int i = 0; i < px.length; i++) px[i] = 0xff000000 | r.nextInt(1 << 24);
+		return new ImagePlus("sample", new ColorProcessor(w, h, px));
+	}
+
+	@Test
+	void stylizesAPngLikeTheInProcessEngine() throws Exception {
+		Path in = tmp.resolve("in.png");
+		new FileSaver(sample(45, 31)).saveAsPng(in.toString());
+		Path out = tmp.resolve("out.png");
+		Result r = imagej("macros/stylize.ijm", "input=" + in + " model=" + TestFiles.tinyModel() + " style=alpha output=" + out);
+		assertEquals(0, r.exit(), r.err());
+		assertTrue(r.out().contains("Wrote"), r.out());
+		ImagePlus written = IJ.openImage(out.toString());
+		ImagePlus expected = StyleBankRunner.apply(IJ.openImage(in.toString()),
+			new StyleBankRunner.Request(TestFiles.tinyModel(), "alpha", Engines.DeviceChoice.CPU), Progress.NONE);
+		assertArrayEquals((int[]) expected.getProcessor().getPixels(), (int[]) written.getProcessor().getPixels());
+	}
+
+	@Test
+	void stacksGoToTiffAndZippedModelsWork() throws Exception {
+		ImageStack st = new ImageStack(20, 13);
+		for (int i = 0; i < 3; i++) {
+			ShortProcessor sp = new ShortProcessor(20, 13);
+			for (int p = 0; p < 20 * 13; p++) sp.set(p, 100 * i + p);
+			st.addSlice(sp);
+		}
+		ImagePlus stack = new ImagePlus("stack", st);
+		stack.getCalibration().pixelWidth = 0.5;
+		Path in = tmp.resolve("stack.tif");
+		new FileSaver(stack).saveAsTiffStack(in.toString());
+		Path zip = tmp.resolve("tiny.stylebank.zip");
+		org.neuralstyle.stylebank.StyleBankModel.load(TestFiles.tinyModel()).save(zip);
+		Path out = tmp.resolve("styled stack.tif");
+		Result r = imagej("macros/stylize.ijm", "input=" + in + " model=" + zip + " style=[alpha:1,beta:1] output=[" + out + "]");
+		assertEquals(0, r.exit(), r.err());
+		ImagePlus written = IJ.openImage(out.toString());
+		assertEquals(3, written.getStackSize());
+		assertEquals(ImagePlus.COLOR_RGB, written.getType());
+		assertEquals(0.5, written.getCalibration().pixelWidth);
+	}
+
+	@Test
+	void badArgumentsExitNonZeroWithAClearMessage() throws Exception {
+		Path in = tmp.resolve("in.png");
+		new FileSaver(sample(16, 16)).saveAsPng(in.toString());
+		Path out = tmp.resolve("never.png");
+		String[][] cases = {
+			{ "input=" + in + " model=" + TestFiles.tinyModel() + " style=gamma output=" + out, "Available styles: alpha" },
+			{ "input=" + in + " model=" + tmp.resolve("missing.zip") + " style=alpha output=" + out, "model not found" },
+			{ "input=" + in + " model=" + TestFiles.tinyModel() + " style=alpha", "missing argument 'output='" },
+			{ "input=" + tmp.resolve("nope.png") + " model=" + TestFiles.tinyModel() + " style=alpha output=" + out, "input image not found" },
+		};
+		for (String[] c : cases) {
+			Result r = imagej("macros/stylize.ijm", c[0]);
+			assertNotEquals(0, r.exit(), c[0] + "\n" + r.out() + r.err());
+			assertTrue(r.err().contains("Error: ") && r.err().contains(c[1]), c[0] + " -> " + r.err());
+			assertFalse(r.err().contains("\tat "), "no stack trace for a user error: " + r.err());
+		}
+		assertFalse(Files.exists(out));
+	}
+}
