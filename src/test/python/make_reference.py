@@ -72,6 +72,58 @@ def decode(p, x):
     return x.clamp(0, 1)
 
 
+def region_in(x, masks):
+    """Instance norm with mean/variance per soft region, blended by the masks."""
+    out = torch.zeros_like(x)
+    for m in masks:
+        mass = m.sum(dim=(2, 3), keepdim=True)
+        mu = (m * x).sum(dim=(2, 3), keepdim=True) / mass
+        var = (m * (x - mu) ** 2).sum(dim=(2, 3), keepdim=True) / mass
+        out = out + m * (x - mu) / torch.sqrt(var + 1e-5)
+    return out
+
+
+def run_regions(p, x, raw_masks, banks, region_aware):
+    """Eq. 6 with the masks normalised so that they and the unstyled rest sum to 1.
+
+    raw_masks: list of (1,1,H,W) in [0,1]; banks: one (weight, bias) per mask, None = identity.
+    The unstyled rest 1 - sum is the identity region."""
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % 4, (-w) % 4
+    total = sum(raw_masks)
+    scale = torch.clamp(total, min=1.0)
+    masks = [m / scale for m in raw_masks]
+    rest = torch.clamp(1 - sum(masks), min=0.0)
+    masks = masks + [rest]
+    banks = list(banks) + [None]
+    pad = lambda t: F.pad(t, (0, pw, 0, ph), mode="reflect")
+    full = [pad(m) for m in masks]
+    half = [F.avg_pool2d(m, 2) for m in full]
+    quarter = [F.avg_pool2d(m, 4) for m in full]
+    f = encode(p, pad(x))
+    fused = torch.zeros_like(f)
+    for m, bank in zip(quarter, banks):
+        if bank is None:
+            fused = fused + m * f
+        else:
+            fused = fused + conv(m * f, bank[0], None) + m * bank[1].view(1, -1, 1, 1)
+    if not region_aware:
+        return decode(p, fused)[..., :h, :w]
+    y = F.relu(region_in(conv(up(fused), p["decoder.conv1.weight"], p["decoder.conv1.bias"]), half))
+    y = F.relu(region_in(conv(up(y), p["decoder.conv2.weight"], p["decoder.conv2.bias"]), full))
+    y = conv(y, p["decoder.conv3.weight"], p["decoder.conv3.bias"])
+    return y.clamp(0, 1)[..., :h, :w]
+
+
+def region_masks():
+    """Two overlapping soft blobs; the corners belong to neither (unstyled)."""
+    yy, xx = torch.meshgrid(torch.arange(H, dtype=torch.float32), torch.arange(W, dtype=torch.float32), indexing="ij")
+    blob = lambda cy, cx, r: torch.clamp(1.5 - torch.sqrt((yy - cy) ** 2 + (xx - cx) ** 2) / r, 0, 1)
+    m1 = blob(9.0, 10.0, 7.0)
+    m2 = blob(11.0, 18.0, 7.0)
+    return m1.view(1, 1, H, W), m2.view(1, 1, H, W)
+
+
 def run(p, x, bank=None):
     """Pads bottom/right by reflection to a multiple of 4, runs, crops back."""
     h, w = x.shape[-2:]
@@ -133,9 +185,17 @@ def main(out):
         fused_bank = (wa * banks["alpha"][0] + wb * banks["beta"][0],
                       wa * banks["alpha"][1] + wb * banks["beta"][1])
         fused = run(ae, x, fused_bank)
+        m1, m2 = region_masks()
+        mixed = (0.5 * banks["alpha"][0] + 0.5 * banks["beta"][0], 0.5 * banks["alpha"][1] + 0.5 * banks["beta"][1])
+        region_banks = [banks["alpha"], mixed]
+        paper = run_regions(ae, x, [m1, m2], region_banks, region_aware=False)
+        aware = run_regions(ae, x, [m1, m2], region_banks, region_aware=True)
     write_safetensors(os.path.join(out, "outputs.safetensors"), {
         "input": x, "reconstruction": recon, "style.alpha": alpha,
-        "fusion.alpha0.3.beta0.7": fused})
+        "fusion.alpha0.3.beta0.7": fused,
+        # regions: mask1 -> alpha, mask2 -> 0.5 alpha + 0.5 beta, the rest unstyled
+        "regions.mask1": m1, "regions.mask2": m2,
+        "regions.paper": paper, "regions.region-aware": aware})
     print("wrote", out, "torch", torch.__version__,
           "mean outputs", float(recon.mean()), float(alpha.mean()), float(fused.mean()))
 

@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 
+import java.util.List;
+
 /**
  * The building blocks of the StyleBank network on NCHW tensors, for what DJL 0.36 lacks on
  * PyTorch: reflection padding, instance normalisation without affine parameters, and nearest
@@ -93,6 +95,48 @@ public final class Layers {
 	public static NDArray normRelu(NDArray x) {
 		try (NDArray n = instanceNorm(x)) {
 			return Activation.relu(n);
+		}
+	}
+
+	/**
+	 * Region-aware instance normalisation: for each soft mask M_r (N x 1 x H x W), mean and
+	 * biased variance of x weighted by M_r over H x W, and the result sum_r M_r (x - mu_r) /
+	 * sqrt(var_r + eps). With one mask of ones it is exactly {@link #instanceNorm}.
+	 */
+	public static NDArray regionInstanceNorm(NDArray x, List<NDArray> masks) {
+		int[] hw = { 2, 3 };
+		NDArray out = null;
+		for (NDArray m : masks) {
+			try (NDArray massRaw = m.sum(hw, true); NDArray mass = massRaw.maximum(1e-12f);
+				NDArray mx = x.mul(m); NDArray sum = mx.sum(hw, true); NDArray mean = sum.div(mass);
+				NDArray centered = x.sub(mean); NDArray sq = centered.square(); NDArray msq = sq.mul(m);
+				NDArray sqSum = msq.sum(hw, true); NDArray var = sqSum.div(mass); NDArray std = var.add(IN_EPS).sqrt();
+				NDArray normed = centered.div(std))
+			{
+				NDArray part = normed.mul(m);
+				if (out == null) out = part;
+				else {
+					out.addi(part);
+					part.close();
+				}
+			}
+		}
+		return out;
+	}
+
+	/** Region-aware instance normalisation followed by ReLU. */
+	public static NDArray regionNormRelu(NDArray x, List<NDArray> masks) {
+		try (NDArray n = regionInstanceNorm(x, masks)) {
+			return Activation.relu(n);
+		}
+	}
+
+	/** Average over f x f blocks (sides must be multiples of f): how masks reach coarser layers. */
+	public static NDArray averagePool(NDArray x, int f) {
+		Shape s = x.getShape();
+		long n = s.get(0), c = s.get(1), h = s.get(2), w = s.get(3);
+		try (NDArray r = x.reshape(n, c, h / f, f, w / f, f); NDArray sum = r.sum(new int[] { 3, 5 })) {
+			return sum.div((float) (f * f));
 		}
 	}
 

@@ -9,7 +9,9 @@ import org.neuralstyle.nn.Engines;
 import org.neuralstyle.nn.Layers;
 import org.neuralstyle.nn.Tensor;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -62,16 +64,12 @@ public final class StyleBankNetwork implements AutoCloseable {
 		Shape s = input.getShape();
 		if (s.dimension() != 4 || s.get(1) != 3) throw new IllegalArgumentException("expected N x 3 x H x W, got " + s);
 		Engines.inferenceMode();
-		long h = s.get(2), w = s.get(3);
-		long ph = Math.max(minSide, (h + 3) / 4 * 4), pw = Math.max(minSide, (w + 3) / 4 * 4);
 		Device dev = weights.getDevice();
 		NDArray x = input.getDevice().equals(dev) ? input : input.toDevice(dev, true);
 		try {
-			NDArray padded = Layers.padEnd(x, 2, ph);
-			NDArray padded2 = Layers.padEnd(padded, 3, pw);
+			NDArray padded = padToNetworkSize(x);
+			NDArray f = encode(padded);
 			padded.close();
-			NDArray f = encode(padded2);
-			padded2.close();
 			if (!mix.isReconstruction()) {
 				NDArray styled = bank(f, mix);
 				f.close();
@@ -79,22 +77,143 @@ public final class StyleBankNetwork implements AutoCloseable {
 			}
 			NDArray y = decode(f);
 			f.close();
-			NDArray out = y;
-			if (ph != h || pw != w) {
-				out = y.get(":, :, 0:" + h + ", 0:" + w);
-				y.close();
-			}
-			if (!out.getDevice().equals(input.getDevice())) {
-				NDArray moved = out.toDevice(input.getDevice(), true);
-				out.close();
-				out = moved;
-			}
-			out.attach(input.getManager());
-			return out;
+			return cropAndReturn(y, input);
 		}
 		finally {
 			if (x != input) x.close();
 		}
+	}
+
+	/** How the fused feature maps of several regions are decoded (see {@link #applyRegions}). */
+	public enum Fusion {
+		/** Paper, Eq. 6: masked features through each bank, biases inside their region; decoder unchanged. */
+		PAPER,
+		/** Eq. 6, and the decoder's instance normalisation takes mean and variance per region. */
+		REGION_AWARE;
+
+		public static Fusion parse(String s) {
+			if (s == null || s.isBlank()) return REGION_AWARE;
+			return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+				case "paper" -> PAPER;
+				case "region-aware", "region_aware", "regionaware" -> REGION_AWARE;
+				default -> throw new IllegalArgumentException("fusion must be region-aware or paper, got '" + s + "'");
+			};
+		}
+	}
+
+	/**
+	 * Region-specific fusion (paper, Eq. 6). {@code masks} are N x 1 x H x W soft masks at the
+	 * input's size that sum to 1 at every pixel; each region's {@code mixes} entry is its style
+	 * (a reconstruction mix is the identity: M . F). Masks are padded like the image and
+	 * averaged over 4 x 4 blocks to reach the feature map (2 x 2 for D1's resolution).
+	 */
+	public NDArray applyRegions(NDArray input, List<NDArray> masks, List<StyleMix> mixes, Fusion fusion) {
+		if (masks.size() != mixes.size() || masks.isEmpty()) throw new IllegalArgumentException("one style per mask");
+		Engines.inferenceMode();
+		Device dev = weights.getDevice();
+		List<NDArray> owned = new ArrayList<>();
+		try {
+			NDArray x = input.getDevice().equals(dev) ? input : track(owned, input.toDevice(dev, true));
+			NDArray padded = track(owned, padToNetworkSize(x));
+			List<NDArray> full = new ArrayList<>(), half = new ArrayList<>(), quarter = new ArrayList<>();
+			for (NDArray m : masks) {
+				NDArray md = m.getDevice().equals(dev) ? m : track(owned, m.toDevice(dev, true));
+				NDArray p = track(owned, padToNetworkSize(md));
+				full.add(p);
+				half.add(track(owned, Layers.averagePool(p, 2)));
+				quarter.add(track(owned, Layers.averagePool(p, 4)));
+			}
+			NDArray f = track(owned, encode(padded));
+			NDArray fused = null;
+			for (int i = 0; i < masks.size(); i++) {
+				NDArray part = mixes.get(i).isReconstruction() ? f.mul(quarter.get(i)) : maskedBank(f, quarter.get(i), mixes.get(i));
+				if (fused == null) fused = track(owned, part);
+				else {
+					fused.addi(part);
+					part.close();
+				}
+			}
+			NDArray y = fusion == Fusion.PAPER ? decode(fused) : decodeRegionAware(fused, half, full);
+			return cropAndReturn(y, input);
+		}
+		finally {
+			owned.forEach(NDArray::close);
+		}
+	}
+
+	private static NDArray track(List<NDArray> owned, NDArray a) {
+		owned.add(a);
+		return a;
+	}
+
+	/** W * (M . F) + M . b, computed as conv(M . F, W, b) - (1 - M) . b so that M = 1 equals {@link #bank}. */
+	private NDArray maskedBank(NDArray f, NDArray m, StyleMix mix) {
+		try (NDArray mf = f.mul(m); NDArray conv = bank(mf, mix); NDArray bias = fusedBias(mix, f);
+			NDArray inv = m.neg().add(1f); NDArray correction = inv.mul(bias))
+		{
+			return conv.sub(correction);
+		}
+	}
+
+	private NDArray fusedBias(StyleMix mix, NDArray like) {
+		NDArray bias = null;
+		for (var e : mix.weights().entrySet()) {
+			StyleBankModel.Bank b = model.bank(e.getKey());
+			NDArray bi = bankArray("bank." + e.getKey() + ".bias", b.bias()).mul(e.getValue().floatValue());
+			bi.attach(like.getManager());
+			if (bias == null) bias = bi;
+			else {
+				bias.addi(bi);
+				bi.close();
+			}
+		}
+		return bias.reshape(1, bias.size(), 1, 1);
+	}
+
+	/** D1-D3 with region-aware instance normalisation at D1 (half-size masks) and D2 (full-size masks). */
+	private NDArray decodeRegionAware(NDArray f, List<NDArray> half, List<NDArray> full) {
+		NDArray u1 = Layers.upsample2(f);
+		NDArray c1 = conv(u1, "decoder.conv1", 1);
+		u1.close();
+		NDArray d1 = Layers.regionNormRelu(c1, half);
+		c1.close();
+		NDArray u2 = Layers.upsample2(d1);
+		d1.close();
+		NDArray c2 = conv(u2, "decoder.conv2", 1);
+		u2.close();
+		NDArray d2 = Layers.regionNormRelu(c2, full);
+		c2.close();
+		NDArray d3 = conv(d2, "decoder.conv3", 1);
+		d2.close();
+		NDArray out = d3.clip(0f, 1f);
+		d3.close();
+		return out;
+	}
+
+	/** Pads bottom/right to the network's size: multiples of 4, at least {@code minSide}. */
+	private NDArray padToNetworkSize(NDArray x) {
+		long h = x.getShape().get(2), w = x.getShape().get(3);
+		long ph = Math.max(minSide, (h + 3) / 4 * 4), pw = Math.max(minSide, (w + 3) / 4 * 4);
+		try (NDArray rows = Layers.padEnd(x, 2, ph)) {
+			return Layers.padEnd(rows, 3, pw);
+		}
+	}
+
+	/** Crops y (padded size) to the input's size, moves it to the input's device and manager. */
+	private static NDArray cropAndReturn(NDArray y, NDArray input) {
+		long h = input.getShape().get(2), w = input.getShape().get(3);
+		NDArray out = y;
+		if (y.getShape().get(2) != h || y.getShape().get(3) != w) {
+			out = y.get(":, :, 0:" + h + ", 0:" + w);
+			y.close();
+		}
+		if (!out.getDevice().equals(input.getDevice())) {
+			NDArray moved = out.toDevice(input.getDevice(), true);
+			out.close();
+			out = moved;
+		}
+		out.attach(input.getManager());
+		return out;
 	}
 
 	/** E1-E3: the feature map F. */
@@ -151,8 +270,12 @@ public final class StyleBankNetwork implements AutoCloseable {
 		return out;
 	}
 
+	private NDArray conv(NDArray x, String layer, int stride) {
+		return Layers.conv(x, params.get(layer + ".weight"), params.get(layer + ".bias"), stride);
+	}
+
 	private NDArray step(NDArray x, String layer, int stride, boolean normRelu) {
-		NDArray y = Layers.conv(x, params.get(layer + ".weight"), params.get(layer + ".bias"), stride);
+		NDArray y = conv(x, layer, stride);
 		if (!normRelu) return y;
 		NDArray z = Layers.normRelu(y);
 		y.close();
