@@ -4,12 +4,18 @@ import ij.IJ;
 import ij.ImagePlus;
 
 import org.neuralstyle.Progress;
+import ij.gui.Roi;
+
 import org.neuralstyle.imagej.ImageJProgress;
+import org.neuralstyle.imagej.RegionStyleRunner;
+import org.neuralstyle.imagej.RoiFiles;
 import org.neuralstyle.imagej.ResultFiles;
 import org.neuralstyle.imagej.StyleBankRunner;
 import org.neuralstyle.nn.Engines;
+import org.neuralstyle.stylebank.StyleBankNetwork;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -42,6 +48,40 @@ public final class Headless {
 			ResultFiles.save(result, output);
 			return String.format(Locale.ROOT, "Wrote %s (%d x %d, %d slice(s), %s) in %.1f s", output,
 				result.getWidth(), result.getHeight(), result.getStackSize(), result.getTitle(), (System.nanoTime() - t0) / 1e9);
+		});
+	}
+
+	static final Set<String> REGION_ARGS = Set.of("input", "model", "rois", "styles", "outside", "feather", "fusion",
+		"output", "device");
+
+	/**
+	 * {@code input= model= rois=FILE.roi|RoiSet.zip [styles=NAME:ID,...] [outside=keep|reconstruct|ID]
+	 * [feather=R] [fusion=region-aware|paper] output= [device=]}.
+	 */
+	public static String stylizeRegions(String args) {
+		return run(() -> {
+			MacroArgs a = MacroArgs.parse(args, REGION_ARGS);
+			Path input = Path.of(a.require("input", "the image to stylize"));
+			Path output = Path.of(a.require("output", "where to write the result, .png or .tif"));
+			Path model = Path.of(a.require("model", "a StyleBank model folder or .zip"));
+			Path roiFile = Path.of(a.require("rois", "a .roi file or a RoiSet .zip saved by the ROI Manager"));
+			double feather;
+			try {
+				feather = Double.parseDouble(a.get("feather", String.valueOf(RegionStyleRunner.DEFAULT_FEATHER)));
+			}
+			catch (NumberFormatException e) {
+				throw new IllegalArgumentException("feather must be a number of pixels, got '" + a.get("feather", "") + "'");
+			}
+			var request = new RegionStyleRunner.Request(model, a.get("styles", ""), a.get("outside", "keep"), feather,
+				StyleBankNetwork.Fusion.parse(a.get("fusion", "region-aware")), Engines.DeviceChoice.parse(a.get("device", "auto")));
+			ResultFiles.checkWritable(output);
+			List<Roi> rois = RoiFiles.read(roiFile);
+			ImagePlus imp = ResultFiles.open(input);
+			long t0 = System.nanoTime();
+			ImagePlus result = RegionStyleRunner.apply(imp, rois, request, progress());
+			ResultFiles.save(result, output);
+			return String.format(Locale.ROOT, "Wrote %s (%d x %d, %d slice(s), %d region(s)) in %.1f s", output,
+				result.getWidth(), result.getHeight(), result.getStackSize(), rois.size(), (System.nanoTime() - t0) / 1e9);
 		});
 	}
 

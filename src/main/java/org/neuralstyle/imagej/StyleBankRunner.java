@@ -65,7 +65,13 @@ public final class StyleBankRunner {
 			}
 		}
 		progress.report(n, n, "Stylized with " + mix.label());
-		ImagePlus result = new ImagePlus(source.getShortTitle() + "-" + mix.label(), out);
+		return resultImage(source, out, source.getShortTitle() + "-" + mix.label());
+	}
+
+	/** A new image with the source's calibration, dimensions and info. */
+	static ImagePlus resultImage(ImagePlus source, ImageStack out, String title) {
+		int n = out.getSize();
+		ImagePlus result = new ImagePlus(title, out);
 		result.setCalibration(source.getCalibration().copy());
 		if (source.getNChannels() * source.getNSlices() * source.getNFrames() == n) {
 			result.setDimensions(source.getNChannels(), source.getNSlices(), source.getNFrames());

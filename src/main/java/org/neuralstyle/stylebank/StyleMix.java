@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * Which bank(s) to apply: nothing (plain reconstruction), one style, or a linear fusion of
  * styles with weights that are normalised to sum 1. Written as {@code great-wave}, as
- * {@code great-wave:0.3,starry-night:0.7}, or as {@code reconstruction}.
+ * {@code great-wave:0.3,starry-night:0.7} (or {@code great-wave*0.3+starry-night*0.7}), or as
+ * {@code reconstruction}.
  */
 public record StyleMix(Map<String, Double> weights) {
 
@@ -30,29 +31,32 @@ public record StyleMix(Map<String, Double> weights) {
 		return weights.isEmpty();
 	}
 
-	/** Parses the text form, resolving names and ids against the model. */
+	/**
+	 * Parses the text form, resolving names and ids against the model: entries are separated
+	 * by ',' or '+', a weight follows ':' or '*' ({@code a:0.3,b:0.7} or {@code a*0.3+b*0.7}).
+	 */
 	public static StyleMix parse(String text, StyleBankModel model) {
 		if (text == null || text.isBlank()) {
 			throw new IllegalArgumentException("no style given. Available styles: " + model.styleList()
 				+ ", or '" + RECONSTRUCTION + "'");
 		}
 		String t = text.trim();
-		if (t.toLowerCase(Locale.ROOT).equals(RECONSTRUCTION) && model.style(t) == null) return reconstruction();
+		if (model.style(t) != null) return single(model.style(t).id());
+		if (t.toLowerCase(Locale.ROOT).equals(RECONSTRUCTION)) return reconstruction();
 		Map<String, Double> w = new LinkedHashMap<>();
-		String[] parts = t.split(",");
-		for (String part : parts) {
+		for (String part : t.split("[,+]")) {
 			String p = part.trim();
 			double weight = 1;
-			int colon = p.lastIndexOf(':');
-			if (colon >= 0 && parts.length >= 1 && model.style(p) == null) {
-				String num = p.substring(colon + 1).trim();
+			int sep = Math.max(p.lastIndexOf(':'), p.lastIndexOf('*'));
+			if (sep >= 0 && model.style(p) == null) {
+				String num = p.substring(sep + 1).trim();
 				try {
 					weight = Double.parseDouble(num);
 				}
 				catch (NumberFormatException e) {
 					throw new IllegalArgumentException("style weight '" + num + "' in '" + text + "' is not a number");
 				}
-				p = p.substring(0, colon).trim();
+				p = p.substring(0, sep).trim();
 			}
 			if (!(weight >= 0) || Double.isInfinite(weight)) {
 				throw new IllegalArgumentException("style weights must be zero or positive, got " + weight + " for '" + p + "'");
@@ -63,6 +67,7 @@ public record StyleMix(Map<String, Double> weights) {
 		double sum = w.values().stream().mapToDouble(Double::doubleValue).sum();
 		if (!(sum > 0)) throw new IllegalArgumentException("style weights in '" + text + "' sum to zero");
 		w.replaceAll((k, v) -> v / sum);
+		w.values().removeIf(v -> v == 0);
 		return new StyleMix(w);
 	}
 

@@ -105,6 +105,54 @@ class BatchModeIT {
 	}
 
 	@Test
+	void regionsFromARoiSetLikeTheInProcessEngine() throws Exception {
+		Path in = tmp.resolve("in.png");
+		new FileSaver(sample(60, 40)).saveAsPng(in.toString());
+		ij.gui.Roi a = new ij.gui.OvalRoi(5, 5, 25, 20);
+		a.setName("cells");
+		ij.gui.Roi b = new ij.gui.Roi(28, 10, 30, 25);
+		b.setName("alpha");
+		Path set = tmp.resolve("RoiSet.zip");
+		try (var os = Files.newOutputStream(set); var zip = new java.util.zip.ZipOutputStream(os)) {
+			for (ij.gui.Roi r : new ij.gui.Roi[] { a, b }) {
+				zip.putNextEntry(new java.util.zip.ZipEntry(r.getName() + ".roi"));
+				var out = new java.io.DataOutputStream(zip);
+				new ij.io.RoiEncoder(out).write(r);
+				out.flush();
+			}
+		}
+		Path out = tmp.resolve("regions.png");
+		Result r = imagej("macros/stylize_regions.ijm", "input=" + in + " model=" + TestFiles.tinyModel() + " rois=" + set
+			+ " styles=[cells:beta*0.3+alpha*0.7] outside=reconstruct feather=3 fusion=paper output=" + out);
+		assertEquals(0, r.exit(), r.err());
+		assertTrue(r.out().contains("2 region(s)"), r.out());
+		ImagePlus expected = org.neuralstyle.imagej.RegionStyleRunner.apply(IJ.openImage(in.toString()), List.of(a, b),
+			new org.neuralstyle.imagej.RegionStyleRunner.Request(TestFiles.tinyModel(), "cells:beta*0.3+alpha*0.7", "reconstruct", 3,
+				org.neuralstyle.stylebank.StyleBankNetwork.Fusion.PAPER, Engines.DeviceChoice.CPU), Progress.NONE);
+		assertArrayEquals((int[]) expected.getProcessor().getPixels(), (int[]) IJ.openImage(out.toString()).getProcessor().getPixels());
+
+		Result bad = imagej("macros/stylize_regions.ijm", "input=" + in + " model=" + TestFiles.tinyModel() + " rois=" + set
+			+ " output=" + tmp.resolve("never.png"));
+		assertNotEquals(0, bad.exit());
+		assertTrue(bad.err().contains("'cells'") && bad.err().contains("Available styles"), bad.err());
+		Result noRois = imagej("macros/stylize_regions.ijm", "input=" + in + " model=" + TestFiles.tinyModel() + " rois=" + in
+			+ " output=" + tmp.resolve("never.png"));
+		assertNotEquals(0, noRois.exit());
+		assertTrue(noRois.err().contains(".roi or a RoiSet .zip"), noRois.err());
+		assertFalse(Files.exists(tmp.resolve("never.png")));
+	}
+
+	@Test
+	void theRegionDemoRuns() throws Exception {
+		Result r = imagej("macros/demo_regions.ijm", "");
+		assertEquals(0, r.exit(), r.err());
+		for (String f : new String[] { "target/demo/chelsea-regions.png", "target/demo/chelsea-regions-paper.png" }) {
+			ImagePlus img = IJ.openImage(f);
+			assertEquals(451, img.getWidth(), f);
+		}
+	}
+
+	@Test
 	void badArgumentsExitNonZeroWithAClearMessage() throws Exception {
 		Path in = tmp.resolve("in.png");
 		new FileSaver(sample(16, 16)).saveAsPng(in.toString());

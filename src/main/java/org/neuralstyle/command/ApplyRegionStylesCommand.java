@@ -1,0 +1,88 @@
+package org.neuralstyle.command;
+
+import ij.ImagePlus;
+
+import org.neuralstyle.Progress;
+import org.neuralstyle.imagej.RegionStyleRunner;
+import org.neuralstyle.imagej.RoiMasks;
+import org.neuralstyle.nn.Engines;
+import org.neuralstyle.stylebank.StyleBankNetwork;
+import org.scijava.ItemIO;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import java.io.File;
+
+/**
+ * The SciJava door to region styles, for scripts and CommandService. No menu path: the menu
+ * entry is {@link ApplyRegionStylesPlugin} (see README, "One menu entry, two menu systems").
+ */
+@Plugin(type = Command.class, headless = true, label = "Apply Styles to Regions",
+	description = "Give each ImageJ region its own StyleBank style, fused in feature space.")
+public class ApplyRegionStylesCommand extends ContextCommand {
+
+	@Parameter(label = "Image")
+	private ImagePlus image;
+
+	@Parameter(label = "Model", description = "A StyleBank model folder (NAME.stylebank) or .zip", style = "both")
+	private File model;
+
+	@Parameter(label = "Regions", choices = { "selection", "roi manager", "overlay" })
+	private String regions = "roi manager";
+
+	@Parameter(label = "Styles", required = false, description = "ROI_NAME:STYLE,...; empty: each ROI's 'style' property or name")
+	private String styles = "";
+
+	@Parameter(label = "Outside", required = false, description = "keep, reconstruct, or a style id")
+	private String outside = "keep";
+
+	@Parameter(label = "Feather (pixels)", min = "0", required = false)
+	private double feather = RegionStyleRunner.DEFAULT_FEATHER;
+
+	@Parameter(label = "Fusion", choices = { "region-aware", "paper" }, required = false)
+	private String fusion = "region-aware";
+
+	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" }, required = false)
+	private String device = "auto";
+
+	@Parameter(type = ItemIO.OUTPUT)
+	private ImagePlus result;
+
+	@Parameter(required = false)
+	private StatusService status;
+
+	@Parameter(required = false)
+	private LogService log;
+
+	@Override
+	public void run() {
+		Progress progress = new Progress() {
+			@Override
+			public void report(int done, int total, String message) {
+				if (status != null) status.showStatus(done, total, message);
+			}
+
+			@Override
+			public boolean isCancelled() {
+				return isCanceled();
+			}
+		};
+		try {
+			result = RegionStyleRunner.apply(image, image == null ? null : RoiMasks.rois(image, RoiMasks.Source.parse(regions)),
+				new RegionStyleRunner.Request(model == null ? null : model.toPath(), styles, outside, feather,
+					StyleBankNetwork.Fusion.parse(fusion), Engines.DeviceChoice.parse(device)),
+				progress);
+		}
+		catch (Progress.CancelledException e) {
+			cancel("cancelled");
+		}
+		catch (Exception | OutOfMemoryError e) {
+			if (log != null) log.error(getClass().getSimpleName() + ": " + e.getMessage());
+			cancel(e.getMessage() != null ? e.getMessage() : e.toString());
+		}
+	}
+}
