@@ -61,7 +61,8 @@ public final class RoiFiles {
 		try {
 			roi = new RoiDecoder(bytes, name).getRoi();
 		}
-		catch (IOException | RuntimeException e) {
+		catch (IOException | RuntimeException | OutOfMemoryError e) {
+			// a corrupt header can claim absurd sizes; the decoder's allocation then fails
 			throw new IllegalArgumentException(where + " is not a valid ImageJ ROI (" + e + ")");
 		}
 		if (roi == null) throw new IllegalArgumentException(where + " is not a valid ImageJ ROI");

@@ -58,7 +58,7 @@ public final class Safetensors {
 			if (!parsed.isJsonObject()) throw new FormatException("header is not a JSON object");
 			header = parsed.getAsJsonObject();
 		}
-		catch (JsonSyntaxException | IllegalStateException e) {
+		catch (JsonSyntaxException | IllegalStateException | StackOverflowError e) {
 			throw new FormatException("header is not valid JSON: " + e.getMessage());
 		}
 		long dataStart = 8 + headerLen;

@@ -159,7 +159,7 @@ public final class StyleBankModel {
 				if (!e.isJsonObject()) throw new ModelFormatException(where + ": model.json is not a JSON object");
 				m = e.getAsJsonObject();
 			}
-			catch (JsonParseException e) {
+			catch (JsonParseException | StackOverflowError e) {
 				throw new ModelFormatException(where + ": model.json is not valid JSON: " + e.getMessage());
 			}
 			String mj = where + ": model.json";

@@ -86,6 +86,44 @@ class DoorsTest {
 	}
 
 	@Test
+	void regionDoorsGiveTheRunnersResult() throws Exception {
+		ImagePlus imp = sample();
+		ij.gui.Roi roi = new ij.gui.OvalRoi(3, 3, 15, 12);
+		roi.setName("cells");
+		ij.gui.Overlay overlay = new ij.gui.Overlay(roi);
+		imp.setOverlay(overlay);
+		ImagePlus expected = org.neuralstyle.imagej.RegionStyleRunner.apply(imp, java.util.List.of(roi),
+			new org.neuralstyle.imagej.RegionStyleRunner.Request(TestFiles.tinyModel(), "cells:alpha", "beta", 2,
+				org.neuralstyle.stylebank.StyleBankNetwork.Fusion.REGION_AWARE, Engines.DeviceChoice.CPU), Progress.NONE);
+		try (Context context = new Context(CommandService.class)) {
+			CommandModule module = context.service(CommandService.class).run(ApplyRegionStylesCommand.class, true,
+				"image", imp, "model", TestFiles.tinyModel().toFile(), "regions", "overlay", "styles", "cells:alpha",
+				"outside", "beta", "feather", 2.0, "fusion", "region-aware", "device", "cpu").get();
+			assertArrayEquals((int[]) expected.getProcessor().getPixels(),
+				(int[]) ((ImagePlus) module.getOutput("result")).getProcessor().getPixels());
+			CommandModule none = context.service(CommandService.class).run(ApplyRegionStylesCommand.class, true,
+				"image", imp, "model", TestFiles.tinyModel().toFile(), "regions", "selection", "styles", "",
+				"outside", "keep", "feather", 0.0, "fusion", "paper", "device", "cpu").get();
+			assertTrue(none.isCanceled());
+			assertTrue(none.getCancelReason().contains("selection is empty"), none.getCancelReason());
+		}
+		WindowManager.setTempCurrentImage(imp);
+		try {
+			Thread.currentThread().setName("Run$_regionDoors");
+			Macro.setOptions("model=[" + TestFiles.tinyModel() + "] regions=overlay styles=cells:alpha outside=beta feather=2 "
+				+ "fusion=region-aware device=cpu");
+			new ApplyRegionStylesPlugin().run("");
+			ImagePlus shown = WindowManager.getCurrentImage();
+			assertEquals("sample-regions", shown.getTitle());
+			assertArrayEquals((int[]) expected.getProcessor().getPixels(), (int[]) shown.getProcessor().getPixels());
+		}
+		finally {
+			Macro.setOptions(null);
+			WindowManager.setTempCurrentImage(null);
+		}
+	}
+
+	@Test
 	void headlessStylizeWritesPngAndTiff() throws Exception {
 		Path in = tmp.resolve("in.png");
 		new FileSaver(sample()).saveAsPng(in.toString());
