@@ -85,6 +85,46 @@ public final class Headless {
 		});
 	}
 
+	static final Set<String> GATYS_ARGS;
+	static {
+		java.util.Set<String> k = new java.util.HashSet<>(GatysArgs.KEYS);
+		k.addAll(List.of("input", "style", "style_weights", "output", "rois", "styles", "outside", "feather", "download", "device"));
+		GATYS_ARGS = Set.copyOf(k);
+	}
+
+	/**
+	 * {@code input= style=A.jpg[,B.jpg] output= [style_weights=0.5,0.5] [rois=RoiSet.zip styles=NAME:N,...
+	 * outside=keep|content feather=R] [download=true] [device=]} and the settings of {@link GatysArgs}.
+	 */
+	public static String gatys(String args) {
+		return run(() -> {
+			MacroArgs a = MacroArgs.parse(args, GATYS_ARGS);
+			Path input = Path.of(a.require("input", "the content image"));
+			Path output = Path.of(a.require("output", "where to write the result, .png or .tif"));
+			String styleList = a.require("style", "one or more style images, separated by commas");
+			var settings = GatysArgs.settings(k -> a.get(k, null));
+			ResultFiles.checkWritable(output);
+			ImagePlus content = ResultFiles.open(input);
+			List<ImagePlus> styles = new java.util.ArrayList<>();
+			for (String s : styleList.split(",")) styles.add(ResultFiles.open(Path.of(s.trim())));
+			List<Roi> rois = a.get("rois", null) == null ? List.of() : RoiFiles.read(Path.of(a.get("rois", null)));
+			String outside = a.get("outside", "content").trim().toLowerCase(Locale.ROOT);
+			if (!outside.equals("keep") && !outside.equals("content")) {
+				throw new IllegalArgumentException("outside must be keep (original pixels) or content (content loss only), got '" + outside + "'");
+			}
+			double feather = GatysArgs.number(k -> a.get(k, null), "feather", RegionStyleRunner.DEFAULT_FEATHER);
+			var request = new org.neuralstyle.imagej.GatysRunner.Request(a.get("network", "auto"), GatysArgs.pooling(a.get("pooling", null)),
+				Boolean.parseBoolean(a.get("download", "false")), settings, GatysArgs.weights(a.get("style_weights", null), styles.size()),
+				a.get("styles", ""), outside.equals("keep"), feather, Engines.DeviceChoice.parse(a.get("device", "auto")));
+			long t0 = System.nanoTime();
+			ImagePlus result = org.neuralstyle.imagej.GatysRunner.apply(content, styles, rois, request, progress(), null,
+				line -> System.err.println("[style transfer] " + line));
+			ResultFiles.save(result, output);
+			return String.format(Locale.ROOT, "Wrote %s (%d x %d, %s) in %.1f s", output, result.getWidth(), result.getHeight(),
+				result.getProperty("Info"), (System.nanoTime() - t0) / 1e9);
+		});
+	}
+
 	interface Task {
 		String call() throws Exception;
 	}

@@ -8,6 +8,7 @@ import org.neuralstyle.Progress;
 public final class ImageJProgress implements Progress {
 
 	private final boolean console;
+	private long lastPrint;
 
 	public ImageJProgress(boolean console) {
 		this.console = console;
@@ -16,7 +17,12 @@ public final class ImageJProgress implements Progress {
 	@Override
 	public void report(int done, int total, String message) {
 		if (console) {
-			System.err.println("[style transfer] " + message);
+			long now = System.nanoTime();
+			// at most one line every 2 s (and the first and last), so long runs do not flood the log
+			if (done == 0 || done >= total || now - lastPrint > 2_000_000_000L) {
+				lastPrint = now;
+				System.err.println("[style transfer] " + message);
+			}
 			return;
 		}
 		IJ.showStatus(message + (done < total ? " (Esc cancels)" : ""));

@@ -1,0 +1,17 @@
+// The demo: Gatys style transfer with the offline default network (no download, no GPU), run from
+// the repository root after building:
+//   mvn -B package -DskipTests && java -Dplugins.dir=target/imagej -jar target/imagej/ij.jar -batch macros/demo.ijm
+// Writes to target/demo/:
+//   chelsea-gatys.png          the whole photo in the style of The Starry Night
+//   chelsea-gatys-regions.png  two regions (RoiSet): the oval gets The Starry Night, the polygon
+//                              The Great Wave; the rest keeps its original pixels
+// The offline network has random weights: expect colours and brush texture, not the quality of
+// a trained VGG (see README, "Gatys").
+File.makeDirectory("target/demo");
+samples = "src/test/resources/samples/";
+common = " network=offline size=256 iterations=100 seed=1";
+print(call("org.neuralstyle.command.Headless.gatys", "input=" + samples + "chelsea.png style=" + samples + "starry_night.jpg"
+	+ common + " output=target/demo/chelsea-gatys.png"));
+print(call("org.neuralstyle.command.Headless.gatys", "input=" + samples + "chelsea.png style=" + samples + "starry_night.jpg,"
+	+ samples + "great_wave.jpg rois=" + samples + "chelsea-regions.zip styles=alpha:1,beta:2 outside=keep feather=6"
+	+ common + " output=target/demo/chelsea-gatys-regions.png"));

@@ -1,0 +1,112 @@
+package org.neuralstyle.command;
+
+import ij.ImagePlus;
+
+import org.neuralstyle.Progress;
+import org.neuralstyle.imagej.GatysRunner;
+import org.neuralstyle.imagej.RegionStyleRunner;
+import org.neuralstyle.imagej.RoiMasks;
+import org.neuralstyle.nn.Engines;
+import org.scijava.ItemIO;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The SciJava door to Gatys style transfer, for scripts and CommandService. No menu path: the
+ * menu entry is {@link GatysPlugin}. Settings beyond the main ones go in {@code options} as
+ * {@code key=value} pairs (keys of {@link GatysArgs}).
+ */
+@Plugin(type = Command.class, headless = true, label = "Gatys Style Transfer",
+	description = "Optimise an image so that its VGG features match the content image and its Gram matrices the style image.")
+public class GatysCommand extends ContextCommand {
+
+	@Parameter(label = "Content image")
+	private ImagePlus image;
+
+	@Parameter(label = "Style image")
+	private ImagePlus style;
+
+	@Parameter(label = "Second style image", required = false)
+	private ImagePlus style2;
+
+	@Parameter(label = "Iterations", min = "1", required = false)
+	private int iterations = 200;
+
+	@Parameter(label = "Size (long side, pixels)", min = "16", required = false)
+	private int size = 384;
+
+	@Parameter(label = "Network", choices = { "auto", "vgg19", "vgg16", "offline" }, required = false)
+	private String network = "auto";
+
+	@Parameter(label = "Download missing VGG weights", required = false)
+	private boolean download = false;
+
+	@Parameter(label = "Regions", choices = { "none", "selection", "roi manager", "overlay" }, required = false)
+	private String regions = "none";
+
+	@Parameter(label = "Region styles (ROI_NAME:N,...)", required = false)
+	private String styles = "";
+
+	@Parameter(label = "Keep original pixels outside the regions", required = false)
+	private boolean keepOutside = false;
+
+	@Parameter(label = "Other settings (key=value ...)", required = false)
+	private String options = "";
+
+	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" }, required = false)
+	private String device = "auto";
+
+	@Parameter(type = ItemIO.OUTPUT)
+	private ImagePlus result;
+
+	@Parameter(required = false)
+	private StatusService status;
+
+	@Parameter(required = false)
+	private LogService log;
+
+	@Override
+	public void run() {
+		Progress progress = new Progress() {
+			@Override
+			public void report(int done, int total, String message) {
+				if (status != null) status.showStatus(done, total, message);
+			}
+
+			@Override
+			public boolean isCancelled() {
+				return isCanceled();
+			}
+		};
+		try {
+			MacroArgs extra = MacroArgs.parse(options, java.util.Set.copyOf(GatysPlugin.keys()));
+			var settings = GatysArgs.settings(k -> switch (k) {
+				case "iterations" -> String.valueOf(iterations);
+				case "size" -> String.valueOf(size);
+				default -> extra.get(k, null);
+			});
+			List<ImagePlus> st = new ArrayList<>();
+			st.add(style);
+			if (style2 != null) st.add(style2);
+			var request = new GatysRunner.Request(network, GatysArgs.pooling(extra.get("pooling", null)), download, settings,
+				GatysArgs.weights(extra.get("style_weights", null), st.size()), styles, keepOutside,
+				GatysArgs.number(k -> extra.get(k, null), "feather", RegionStyleRunner.DEFAULT_FEATHER),
+				Engines.DeviceChoice.parse(device));
+			result = GatysRunner.apply(image, st, regions.equals("none") ? List.of() : RoiMasks.rois(image, RoiMasks.Source.parse(regions)),
+				request, progress, null, line -> {
+					if (log != null) log.info(line);
+				});
+		}
+		catch (Exception | OutOfMemoryError e) {
+			if (log != null) log.error(getClass().getSimpleName() + ": " + e.getMessage());
+			cancel(e.getMessage() != null ? e.getMessage() : e.toString());
+		}
+	}
+}

@@ -1,0 +1,179 @@
+package org.neuralstyle.command;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.Macro;
+import ij.Prefs;
+import ij.WindowManager;
+import ij.gui.GenericDialog;
+import ij.gui.Roi;
+import ij.macro.Interpreter;
+import ij.plugin.PlugIn;
+
+import org.neuralstyle.Progress;
+import org.neuralstyle.gatys.GatysSettings;
+import org.neuralstyle.gatys.VggWeights;
+import org.neuralstyle.imagej.GatysRunner;
+import org.neuralstyle.imagej.ImageJProgress;
+import org.neuralstyle.imagej.RegionStyleRunner;
+import org.neuralstyle.imagej.RoiMasks;
+import org.neuralstyle.nn.Engines;
+import org.neuralstyle.nn.Vgg;
+
+import java.awt.GraphicsEnvironment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Plugins > Style Transfer > Gatys Style Transfer (ImageJ 1.x entry). Content = the current
+ * image (its current plane); style images = open images chosen by title. Every setting is a
+ * macro option (keys as in {@link GatysArgs}, plus style, style2, style_weights, regions,
+ * styles, outside, feather, download, device). A live preview window is updated every
+ * "preview" iterations; Esc cancels and keeps the best result so far.
+ */
+public class GatysPlugin implements PlugIn {
+
+	static final String TITLE = "Gatys Style Transfer";
+	static final String PREF = "neuralstyle.gatys.";
+
+	@Override
+	public void run(String arg) {
+		ImagePlus content = WindowManager.getCurrentImage();
+		if (content == null) {
+			IJ.noImage();
+			return;
+		}
+		String options = Macro.getOptions();
+		boolean macro = options != null;
+		Map<String, String> v = new HashMap<>();
+		List<String> titles = new ArrayList<>();
+		for (int id : WindowManager.getIDList() == null ? new int[0] : WindowManager.getIDList()) {
+			titles.add(WindowManager.getImage(id).getTitle());
+		}
+		if (macro && GraphicsEnvironment.isHeadless()) {
+			for (String k : keys()) v.put(k, Macro.getValue(options, k, null));
+		}
+		else {
+			if (titles.size() < 2) {
+				IJ.error(TITLE, "Open the content image and at least one style image first.");
+				return;
+			}
+			String[] t = titles.toArray(new String[0]);
+			List<String> t2 = new ArrayList<>(titles);
+			t2.add(0, "none");
+			boolean pretrained = VggWeights.present(Vgg.Arch.VGG19);
+			GenericDialog gd = new GenericDialog(TITLE);
+			gd.addChoice("style", t, t[t.length > 1 && t[0].equals(content.getTitle()) ? 1 : 0]);
+			gd.addChoice("style2", t2.toArray(new String[0]), "none");
+			gd.addStringField("style_weights", "", 12);
+			gd.addChoice("network", new String[] { "auto", "vgg19", "vgg16", "offline" }, Prefs.get(PREF + "network", "auto"));
+			gd.addMessage(pretrained ? "VGG-19 weights: installed" : "No VGG weights installed: 'auto' uses the offline random network "
+				+ "(lower quality).\nChoose vgg19 and tick download to fetch them (about 548 MB) into " + VggWeights.folder());
+			gd.addCheckbox("download", false);
+			gd.addNumericField("iterations", Prefs.get(PREF + "iterations", 200), 0);
+			gd.addNumericField("size", Prefs.get(PREF + "size", 384), 0, 6, "pixels (long side of the result)");
+			gd.addStringField("style_weight", "", 10);
+			gd.addStringField("content_weight", "", 10);
+			gd.addStringField("tv_weight", "", 10);
+			gd.addMessage("Empty loss weights: the network's defaults.");
+			gd.addChoice("optimizer", new String[] { "lbfgs", "adam" }, "lbfgs");
+			gd.addChoice("init", new String[] { "content", "noise", "blend" }, "content");
+			gd.addNumericField("seed", 0, 0);
+			gd.addNumericField("levels", 1, 0, 3, "(coarse-to-fine)");
+			gd.addChoice("colour", new String[] { "none", "luminance", "match" }, "none");
+			gd.addNumericField("style_scale", 1, 2);
+			gd.addChoice("regions", new String[] { "none", "selection", "roi manager", "overlay" }, "none");
+			gd.addStringField("styles", "", 30);
+			gd.addMessage("Regions: ROI_NAME:N maps a ROI to style image N (1 = style, 2 = style2).");
+			gd.addChoice("outside", new String[] { "content", "keep" }, "content");
+			gd.addNumericField("feather", RegionStyleRunner.DEFAULT_FEATHER, 1);
+			gd.addNumericField("preview", 10, 0, 4, "(show every N iterations, 0 = off)");
+			gd.addChoice("device", new String[] { "auto", "cpu", "gpu" }, "auto");
+			gd.showDialog();
+			if (gd.wasCanceled()) return;
+			v.put("style", gd.getNextChoice());
+			v.put("style2", gd.getNextChoice());
+			v.put("style_weights", gd.getNextString());
+			v.put("network", gd.getNextChoice());
+			v.put("download", String.valueOf(gd.getNextBoolean()));
+			v.put("iterations", String.valueOf((int) gd.getNextNumber()));
+			v.put("size", String.valueOf((int) gd.getNextNumber()));
+			v.put("style_weight", gd.getNextString());
+			v.put("content_weight", gd.getNextString());
+			v.put("tv_weight", gd.getNextString());
+			v.put("optimizer", gd.getNextChoice());
+			v.put("init", gd.getNextChoice());
+			v.put("seed", String.valueOf((long) gd.getNextNumber()));
+			v.put("levels", String.valueOf((int) gd.getNextNumber()));
+			v.put("colour", gd.getNextChoice());
+			v.put("style_scale", String.valueOf(gd.getNextNumber()));
+			v.put("regions", gd.getNextChoice());
+			v.put("styles", gd.getNextString());
+			v.put("outside", gd.getNextChoice());
+			v.put("feather", String.valueOf(gd.getNextNumber()));
+			v.put("preview", String.valueOf((int) gd.getNextNumber()));
+			v.put("device", gd.getNextChoice());
+			if (!macro) {
+				Prefs.set(PREF + "network", v.get("network"));
+				Prefs.set(PREF + "iterations", v.get("iterations"));
+				Prefs.set(PREF + "size", v.get("size"));
+			}
+		}
+		try {
+			List<ImagePlus> styles = new ArrayList<>();
+			for (String key : new String[] { "style", "style2" }) {
+				String title = v.get(key);
+				if (title == null || title.isBlank() || title.equals("none")) continue;
+				ImagePlus s = WindowManager.getImage(title);
+				if (s == null) throw new IllegalArgumentException("no open image is called '" + title + "'. Open images: " + titles);
+				styles.add(s);
+			}
+			if (styles.isEmpty()) throw new IllegalArgumentException("choose a style image (style=TITLE of an open image)");
+			String source = GatysArgs.or(v.get("regions"), "none");
+			List<Roi> rois = source.equals("none") ? List.of() : RoiMasks.rois(content, RoiMasks.Source.parse(source));
+			String outside = GatysArgs.or(v.get("outside"), "content");
+			GatysSettings settings = GatysArgs.settings(v::get);
+			var request = new GatysRunner.Request(GatysArgs.or(v.get("network"), "auto"), GatysArgs.pooling(v.get("pooling")),
+				Boolean.parseBoolean(v.get("download")), settings, GatysArgs.weights(v.get("style_weights"), styles.size()),
+				v.get("styles"), outside.equals("keep"), GatysArgs.number(v::get, "feather", RegionStyleRunner.DEFAULT_FEATHER),
+				Engines.DeviceChoice.parse(GatysArgs.or(v.get("device"), "auto")));
+			boolean gui = !GraphicsEnvironment.isHeadless() && !Interpreter.isBatchMode();
+			ImagePlus[] previewWindow = { null };
+			Consumer<ImagePlus> preview = !gui ? null : p -> {
+				if (previewWindow[0] == null || previewWindow[0].getWindow() == null) {
+					previewWindow[0] = p;
+					p.show();
+				}
+				else {
+					previewWindow[0].setProcessor(p.getProcessor());
+					previewWindow[0].setTitle(p.getTitle());
+				}
+			};
+			ImagePlus result = GatysRunner.apply(content, styles, rois, request, new ImageJProgress(IJ.getInstance() == null), preview,
+				IJ::log);
+			if (previewWindow[0] != null) {
+				previewWindow[0].changes = false;
+				previewWindow[0].close();
+			}
+			if (GraphicsEnvironment.isHeadless() && !Interpreter.isBatchMode()) WindowManager.setTempCurrentImage(result);
+			else result.show();
+		}
+		catch (Progress.CancelledException e) {
+			IJ.showStatus(TITLE + ": cancelled");
+		}
+		catch (Exception | OutOfMemoryError e) {
+			IJ.showProgress(1.0);
+			IJ.error(TITLE, e.getMessage() != null ? e.getMessage() : e.toString());
+			if (macro) Macro.abort();
+		}
+	}
+
+	static List<String> keys() {
+		List<String> k = new ArrayList<>(GatysArgs.KEYS);
+		k.addAll(List.of("style", "style2", "style_weights", "regions", "styles", "outside", "feather", "download", "device"));
+		return k;
+	}
+}

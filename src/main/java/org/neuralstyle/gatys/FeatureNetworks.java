@@ -1,0 +1,67 @@
+package org.neuralstyle.gatys;
+
+import ai.djl.Device;
+
+import org.neuralstyle.Progress;
+import org.neuralstyle.nn.Download;
+import org.neuralstyle.nn.Vgg;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Chooses and caches the feature network: {@code auto} (VGG-19 if its weights are installed,
+ * else the offline random network), {@code vgg19}, {@code vgg16} (downloaded only with the
+ * user's consent) or {@code offline}. One network is kept across runs.
+ */
+public final class FeatureNetworks {
+
+	public static final String OFFLINE = "offline";
+	private static Vgg cached;
+	private static String cachedKey;
+
+	private FeatureNetworks() {}
+
+	/**
+	 * @param choice   auto, vgg19, vgg16 or offline
+	 * @param pooling  max or average (null: average for VGG weights, max for the offline network)
+	 * @param download whether the user agreed to download missing weights
+	 * @param log      receives a line for the user (e.g. "using the offline network")
+	 */
+	public static synchronized Vgg get(String choice, Vgg.Pooling pooling, boolean download, Device device, Progress progress,
+		Consumer<String> log) throws IOException
+	{
+		String c = choice == null || choice.isBlank() ? "auto" : choice.trim().toLowerCase(Locale.ROOT);
+		Vgg.Arch arch = null;
+		switch (c) {
+			case "auto" -> {
+				if (VggWeights.present(Vgg.Arch.VGG19)) arch = Vgg.Arch.VGG19;
+				else log.accept("No VGG weights installed: using the offline random-weight network (lower quality). "
+					+ VggWeights.missingMessage(Vgg.Arch.VGG19));
+			}
+			case OFFLINE -> { }
+			default -> arch = Vgg.Arch.parse(c);
+		}
+		Path file = arch == null ? null : VggWeights.file(arch);
+		if (file != null && !Files.isRegularFile(file)) {
+			if (!download) throw new IllegalArgumentException(VggWeights.missingMessage(arch));
+			log.accept("Downloading " + VggWeights.url(arch) + " to " + file);
+			Download.fetch(VggWeights.url(arch), file, progress);
+		}
+		Vgg.Pooling pool = pooling != null ? pooling : arch == null ? Vgg.Pooling.MAX : Vgg.Pooling.AVERAGE;
+		String key = (file == null ? OFFLINE : file + "@" + Files.getLastModifiedTime(file).toMillis()) + "|" + pool + "|" + device;
+		if (!key.equals(cachedKey)) {
+			if (cached != null) cached.close();
+			cached = null;
+			cachedKey = null;
+			cached = file == null ? Vgg.offline(pool, 0, device)
+				: Vgg.load(file, arch, pool, Set.of("relu5_1"), device); // every layer the defaults use
+			cachedKey = key;
+		}
+		return cached;
+	}
+}

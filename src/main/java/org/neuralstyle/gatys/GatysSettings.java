@@ -1,0 +1,101 @@
+package org.neuralstyle.gatys;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Every setting of a Gatys run, validated. Defaults (see {@link #defaults(boolean)}) follow
+ * Gatys et al. 2016: content at relu4_2, style at relu1_1 ... relu5_1 with equal weights,
+ * L-BFGS, initialised from the content image.
+ */
+public record GatysSettings(
+	List<String> contentLayers,
+	Map<String, Double> styleLayers,
+	double contentWeight,
+	double styleWeight,
+	double tvWeight,
+	Method method,
+	double learningRate,
+	int history,
+	int iterations,
+	int size,
+	double styleScale,
+	Init init,
+	double initBlend,
+	long seed,
+	int levels,
+	ColourMode colour,
+	int previewEvery)
+{
+	public enum Method { LBFGS, ADAM }
+
+	/** Start from the content image, from uniform noise, or a blend (initBlend = noise fraction). */
+	public enum Init { CONTENT, NOISE, BLEND }
+
+	/** none; luminance-only transfer (content keeps its colours); or style colours matched to the content's. */
+	public enum ColourMode { NONE, LUMINANCE, MATCH }
+
+	public GatysSettings {
+		if (contentLayers == null || contentLayers.isEmpty()) throw new IllegalArgumentException("at least one content layer");
+		if (styleLayers == null || styleLayers.isEmpty()) throw new IllegalArgumentException("at least one style layer");
+		contentLayers = List.copyOf(contentLayers);
+		styleLayers = Map.copyOf(new LinkedHashMap<>(styleLayers));
+		for (double w : styleLayers.values()) if (!(w >= 0)) throw new IllegalArgumentException("style layer weights must be >= 0");
+		for (double x : new double[] { contentWeight, styleWeight, tvWeight }) {
+			if (!(x >= 0) && !Double.isNaN(x)) throw new IllegalArgumentException("loss weights must be zero or positive");
+		}
+		if (iterations < 1 || iterations > 100_000) throw new IllegalArgumentException("iterations must be 1..100000, got " + iterations);
+		if (size < 16 || size > 8192) throw new IllegalArgumentException("size must be 16..8192 pixels (the long side), got " + size);
+		if (!(styleScale > 0.05 && styleScale <= 8)) throw new IllegalArgumentException("style scale must be in (0.05, 8], got " + styleScale);
+		if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be positive");
+		if (history < 1 || history > 100) throw new IllegalArgumentException("L-BFGS history must be 1..100");
+		if (!(initBlend >= 0 && initBlend <= 1)) throw new IllegalArgumentException("init blend must be in [0, 1]");
+		if (levels < 1 || levels > 5) throw new IllegalArgumentException("levels must be 1..5");
+		if (previewEvery < 0) throw new IllegalArgumentException("preview interval must be >= 0");
+		if (method == null) method = Method.LBFGS;
+		if (init == null) init = Init.CONTENT;
+		if (colour == null) colour = ColourMode.NONE;
+	}
+
+	public static final List<String> STYLE_LAYERS = List.of("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1");
+
+	/**
+	 * Defaults for a pretrained VGG (style weight 1e6 and content weight 1, the usual values
+	 * for this normalisation) or for the offline random network, whose features have another
+	 * scale (style 1e5, tv 0.5: chosen by eye on chelsea.png with starry_night.jpg at 200 px).
+	 */
+	public static GatysSettings defaults(boolean pretrained) {
+		Map<String, Double> layers = new LinkedHashMap<>();
+		for (String l : STYLE_LAYERS) layers.put(l, 1.0 / STYLE_LAYERS.size());
+		return new GatysSettings(List.of("relu4_2"), layers, 1, pretrained ? 1e6 : 1e5, pretrained ? 1 : 0.5, Method.LBFGS, 0.02,
+			10, 200, 384, 1, Init.CONTENT, 0.5, 0, 1, ColourMode.NONE, 0);
+	}
+
+	public static <E extends Enum<E>> E parseEnum(Class<E> type, String text, String what) {
+		String t = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+		if (t.equals("L_BFGS")) t = "LBFGS";
+		try {
+			return Enum.valueOf(type, t);
+		}
+		catch (IllegalArgumentException e) {
+			StringBuilder sb = new StringBuilder();
+			for (E c : type.getEnumConstants()) sb.append(sb.length() > 0 ? ", " : "").append(c.name().toLowerCase(Locale.ROOT));
+			throw new IllegalArgumentException(what + " must be one of " + sb + ", got '" + text + "'");
+		}
+	}
+
+	/** NaN loss weights mean "the default for this network": filled in here. */
+	public GatysSettings withNetworkDefaults(boolean pretrained) {
+		GatysSettings d = defaults(pretrained);
+		return new GatysSettings(contentLayers, styleLayers, Double.isNaN(contentWeight) ? d.contentWeight : contentWeight,
+			Double.isNaN(styleWeight) ? d.styleWeight : styleWeight, Double.isNaN(tvWeight) ? d.tvWeight : tvWeight, method,
+			learningRate, history, iterations, size, styleScale, init, initBlend, seed, levels, colour, previewEvery);
+	}
+
+	public GatysSettings withIterations(int n) {
+		return new GatysSettings(contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, method, learningRate, history, n,
+			size, styleScale, init, initBlend, seed, levels, colour, previewEvery);
+	}
+}

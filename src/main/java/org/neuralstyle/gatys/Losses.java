@@ -1,0 +1,68 @@
+package org.neuralstyle.gatys;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.pooling.Pool;
+
+/**
+ * The terms of the Gatys loss on N = 1 feature maps. Normalisation (documented in the README):
+ * content = mean over C x H x W of (F - P)^2; Gram G = F F^T / (C * H * W), and guided
+ * G_M = (F . M)(F . M)^T / (C * sum M^2), which equals G for M = 1; style = mean over C x C of
+ * (G - A)^2 per layer; total variation = mean of squared horizontal plus vertical differences.
+ */
+public final class Losses {
+
+	private Losses() {}
+
+	public static NDArray content(NDArray f, NDArray target) {
+		try (NDArray d = f.sub(target); NDArray sq = d.square()) {
+			return sq.mean();
+		}
+	}
+
+	/** The Gram matrix, or the guided Gram matrix when {@code mask} (1 x 1 x H x W) is given. */
+	public static NDArray gram(NDArray f, NDArray mask) {
+		Shape s = f.getShape();
+		long c = s.get(1), n = s.get(2) * s.get(3);
+		NDArray fm = mask == null ? f : f.mul(mask);
+		try (NDArray flat = fm.reshape(c, n); NDArray t = flat.transpose(); NDArray g = flat.matMul(t)) {
+			if (mask == null) return g.div((float) (c * n));
+			try (NDArray m2 = mask.square(); NDArray mass = m2.sum(); NDArray norm = mass.mul((float) c);
+				NDArray safe = norm.maximum(1e-12f))
+			{
+				return g.div(safe);
+			}
+		}
+		finally {
+			if (fm != f) fm.close();
+		}
+	}
+
+	public static NDArray style(NDArray gram, NDArray target) {
+		try (NDArray d = gram.sub(target); NDArray sq = d.square()) {
+			return sq.mean();
+		}
+	}
+
+	public static NDArray totalVariation(NDArray x) {
+		Shape s = x.getShape();
+		long h = s.get(2), w = s.get(3);
+		try (NDArray a = x.get(":, :, 1:, :"); NDArray b = x.get(":, :, :" + (h - 1) + ", :"); NDArray dy = a.sub(b);
+			NDArray dy2 = dy.square(); NDArray my = dy2.mean(); NDArray c = x.get(":, :, :, 1:");
+			NDArray d = x.get(":, :, :, :" + (w - 1)); NDArray dx = c.sub(d); NDArray dx2 = dx.square(); NDArray mx = dx2.mean())
+		{
+			return my.add(mx);
+		}
+	}
+
+	/** A mask brought to a feature map's resolution by the same 2 x 2 pooling steps as the network (average). */
+	public static NDArray poolMask(NDArray mask, int times) {
+		NDArray m = mask;
+		for (int i = 0; i < times; i++) {
+			NDArray p = Pool.avgPool2d(m, new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false, true);
+			if (m != mask) m.close();
+			m = p;
+		}
+		return m == mask ? mask.duplicate() : m;
+	}
+}

@@ -1,0 +1,142 @@
+package org.neuralstyle.imagej;
+
+import ai.djl.Device;
+
+import ij.ImagePlus;
+import ij.gui.Roi;
+import ij.process.ColorProcessor;
+
+import org.neuralstyle.Progress;
+import org.neuralstyle.gatys.FeatureNetworks;
+import org.neuralstyle.gatys.GatysOptimizer;
+import org.neuralstyle.gatys.GatysSettings;
+import org.neuralstyle.image.RegionMasks;
+import org.neuralstyle.nn.Engines;
+import org.neuralstyle.nn.Vgg;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * Gatys style transfer on ImageJ images: the current plane of the content image, one or more
+ * style images with blend weights, optional regions each with its own style image. The result
+ * is a new RGB image at the working size (long side = size).
+ */
+public final class GatysRunner {
+
+	/** network: auto, vgg19, vgg16, offline; pooling null = the network's default. */
+	public record Request(String network, Vgg.Pooling pooling, boolean download, GatysSettings settings, double[] styleWeights,
+		String regionStyles, boolean keepOutside, double feather, Engines.DeviceChoice device)
+	{
+		public Request {
+			if (settings == null) throw new IllegalArgumentException("no settings");
+			if (device == null) device = Engines.DeviceChoice.AUTO;
+			if (!(feather >= 0) || feather > 1000) throw new IllegalArgumentException("feather must be between 0 and 1000 pixels");
+		}
+	}
+
+	private GatysRunner() {}
+
+	/**
+	 * @param preview receives the current image every settings.previewEvery iterations (may be null)
+	 * @param log     user-facing messages (network choice, download)
+	 */
+	public static ImagePlus apply(ImagePlus content, List<ImagePlus> styles, List<Roi> rois, Request r, Progress progress,
+		Consumer<ImagePlus> preview, Consumer<String> log) throws Exception
+	{
+		if (content == null) throw new IllegalArgumentException("no content image: open an image first");
+		if (styles == null || styles.isEmpty()) throw new IllegalArgumentException("no style image given");
+		if (r.styleWeights() != null && r.styleWeights().length != styles.size()) {
+			throw new IllegalArgumentException(styles.size() + " style image(s) but " + r.styleWeights().length + " weight(s)");
+		}
+		return Engines.withPluginClassLoader(() -> run(content, styles, rois, r, progress, preview, log));
+	}
+
+	private static ImagePlus run(ImagePlus content, List<ImagePlus> styleImps, List<Roi> rois, Request r, Progress progress,
+		Consumer<ImagePlus> preview, Consumer<String> log) throws Exception
+	{
+		Device device = Engines.device(r.device());
+		Vgg vgg = FeatureNetworks.get(r.network(), r.pooling(), r.download(), device, progress, log);
+		GatysSettings s = r.settings().withNetworkDefaults(vgg.isPretrained());
+		log.accept("Feature network: " + vgg.description());
+		int w = content.getWidth(), h = content.getHeight();
+		float[] c = rgb(content, content.getCurrentSlice());
+		List<GatysOptimizer.StyleImage> styles = new ArrayList<>();
+		for (int i = 0; i < styleImps.size(); i++) {
+			ImagePlus st = styleImps.get(i);
+			double weight = r.styleWeights() == null ? 1 : r.styleWeights()[i];
+			if (!(weight >= 0)) throw new IllegalArgumentException("style weights must be zero or positive");
+			styles.add(new GatysOptimizer.StyleImage(rgb(st, st.getCurrentSlice()), st.getWidth(), st.getHeight(), weight));
+		}
+		List<GatysOptimizer.Region> regions = new ArrayList<>();
+		if (rois != null && !rois.isEmpty()) {
+			List<Integer> index = assign(rois, r.regionStyles(), styleImps);
+			List<float[]> masks = new ArrayList<>();
+			for (int i = 0; i < rois.size(); i++) {
+				masks.add(RegionMasks.feather(RegionMasks.values(RoiMasks.mask(rois.get(i), RoiMasks.name(rois.get(i), i), w, h)), w, h,
+					r.feather()));
+			}
+			List<float[]> norm = RegionMasks.normalise(masks, w * h);
+			for (int i = 0; i < rois.size(); i++) regions.add(new GatysOptimizer.Region(norm.get(i), index.get(i)));
+		}
+		GatysOptimizer.Preview pv = preview == null ? null
+			: (rgb, pw, ph, it, loss) -> preview.accept(new ImagePlus("Gatys preview (iteration " + it + ")", toProcessor(rgb, pw, ph)));
+		GatysOptimizer.Result res = GatysOptimizer.run(vgg, c, w, h, styles, regions, r.keepOutside(), s, progress, pv);
+		String title = content.getShortTitle() + "-gatys" + (res.cancelled() ? " (cancelled at iteration " + res.iterations() + ")" : "");
+		ImagePlus out = new ImagePlus(title, toProcessor(res.rgb(), res.width(), res.height()));
+		var cal = content.getCalibration().copy();
+		cal.pixelWidth *= (double) w / res.width();
+		cal.pixelHeight *= (double) h / res.height();
+		out.setCalibration(cal);
+		out.setProperty("Info", String.format(Locale.ROOT, "Gatys style transfer: %d iterations, final loss %.5g, network %s",
+			res.iterations(), res.loss(), vgg.description()));
+		return out;
+	}
+
+	/** Each ROI's style image: by a 1-based number or by the image's title (without extension), from the mapping or the ROI's name. */
+	static List<Integer> assign(List<Roi> rois, String mapping, List<ImagePlus> styles) {
+		java.util.Map<String, String> map = RegionStyleRunner.parseMapping(mapping);
+		List<String> names = new ArrayList<>();
+		for (ImagePlus s : styles) names.add(s.getShortTitle());
+		List<Integer> out = new ArrayList<>();
+		java.util.Set<String> roiNames = new java.util.HashSet<>();
+		for (int i = 0; i < rois.size(); i++) {
+			String name = RoiMasks.name(rois.get(i), i);
+			roiNames.add(name);
+			String key = map.getOrDefault(name, rois.get(i).getProperty("style") != null ? rois.get(i).getProperty("style") : name);
+			int idx = names.indexOf(key);
+			if (idx < 0) {
+				try {
+					idx = Integer.parseInt(key.trim()) - 1;
+				}
+				catch (NumberFormatException e) {
+					idx = -1;
+				}
+			}
+			if (idx < 0 || idx >= styles.size()) {
+				throw new IllegalArgumentException("region '" + name + "' has no style image: map it with styles=" + name
+					+ ":N (N = 1.." + styles.size() + ") or name it after a style image. Style images: " + String.join(", ", names));
+			}
+			out.add(idx);
+		}
+		for (String k : map.keySet()) {
+			if (!roiNames.contains(k)) throw new IllegalArgumentException("styles= names region '" + k + "' but there is no such ROI");
+		}
+		return out;
+	}
+
+	/** One plane as RGB in [0, 1] (greyscale through its display range), via the one tensor conversion's rules. */
+	static float[] rgb(ImagePlus imp, int slice) {
+		try (var m = org.neuralstyle.nn.Engines.pytorch().newBaseManager(Device.cpu())) {
+			return ImagePlanes.toTensor(imp, slice, m).toFloatArray();
+		}
+	}
+
+	static ColorProcessor toProcessor(float[] rgb, int w, int h) {
+		try (var m = org.neuralstyle.nn.Engines.pytorch().newBaseManager(Device.cpu())) {
+			return ImagePlanes.toColorProcessor(m.create(rgb, new ai.djl.ndarray.types.Shape(3, h, w)));
+		}
+	}
+}
