@@ -94,6 +94,11 @@ public record GatysSettings(
 			learningRate, history, iterations, size, styleScale, init, initBlend, seed, levels, colour, previewEvery);
 	}
 
+	public GatysSettings withSize(int n) {
+		return new GatysSettings(contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, method, learningRate, history,
+			iterations, n, styleScale, init, initBlend, seed, levels, colour, previewEvery);
+	}
+
 	public GatysSettings withIterations(int n) {
 		return new GatysSettings(contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, method, learningRate, history, n,
 			size, styleScale, init, initBlend, seed, levels, colour, previewEvery);

@@ -2,7 +2,7 @@ package org.neuralstyle.nn;
 
 import ai.djl.training.GradientCollector;
 
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * DJL allows one GradientCollector in the whole JVM at a time. Every optimisation (Gatys,
@@ -11,8 +11,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Autograd {
 
-	private static final ReentrantLock LOCK = new ReentrantLock();
-	private static volatile String owner = "";
+	/** What holds the lock, or null. Not reentrant: DJL cannot nest collectors on one thread either. */
+	private static final AtomicReference<String> OWNER = new AtomicReference<>();
 
 	private Autograd() {}
 
@@ -25,21 +25,24 @@ public final class Autograd {
 			return Engines.pytorch().newGradientCollector();
 		}
 
+		private boolean closed;
+
 		@Override
 		public void close() {
-			owner = "";
-			LOCK.unlock();
+			if (!closed) {
+				closed = true;
+				OWNER.set(null);
+			}
 		}
 	}
 
 	/** Takes the lock, or throws with a message naming what is running. */
 	public static Session begin(String what) {
 		Engines.pytorch();
-		if (!LOCK.tryLock()) {
-			throw new IllegalStateException("cannot start " + what + ": " + owner
+		if (!OWNER.compareAndSet(null, what)) {
+			throw new IllegalStateException("cannot start " + what + ": " + OWNER.get()
 				+ " is already running in this ImageJ (one optimisation at a time). Wait for it to finish or cancel it.");
 		}
-		owner = what;
 		return new Session();
 	}
 }

@@ -163,7 +163,13 @@ public final class Vgg implements AutoCloseable {
 	 * statistics, so style transfer works, but clearly worse than with trained VGG weights.
 	 */
 	public static Vgg offline(Pooling pooling, long seed, Device device) {
-		List<Conv> layout = layout(Arch.VGG19, 2);
+		return random(Arch.VGG19, 2, pooling, seed, device,
+			"offline random VGG-19-style network (seed " + seed + ", lower quality)");
+	}
+
+	/** Seeded random He-normal weights for a layout at 1/widthDivisor of VGG's widths (also for benchmarks). */
+	public static Vgg random(Arch arch, int widthDivisor, Pooling pooling, long seed, Device device, String description) {
+		List<Conv> layout = layout(arch, widthDivisor);
 		Map<String, Tensor> t = new LinkedHashMap<>();
 		Random r = new Random(seed);
 		for (Conv c : layout) {
@@ -173,7 +179,7 @@ public final class Vgg implements AutoCloseable {
 			t.put("features." + c.index + ".weight", new Tensor(new long[] { c.out, c.in, 3, 3 }, w));
 			t.put("features." + c.index + ".bias", new Tensor(new long[] { c.out }, new float[c.out]));
 		}
-		return new Vgg(Arch.VGG19, pooling, 2, t, "offline random VGG-19-style network (seed " + seed + ", lower quality)", device);
+		return new Vgg(arch, pooling, widthDivisor, t, description, device);
 	}
 
 	private static int deepestConv(List<Conv> layout, Set<String> needed) {
