@@ -5,6 +5,7 @@ import org.neuralstyle.Progress;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,12 +36,14 @@ public final class Download {
 	/** What the server says about a file before it is fetched. */
 	public record Expected(long size, String sha256) {}
 
+	/** A transfer that receives nothing for this long is abandoned (a stalled connection never hangs the plugin). */
+	static int readTimeoutMillis = 30_000;
+
 	public static Path fetch(URI uri, Path target, Progress progress) throws IOException {
 		HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
 			.connectTimeout(Duration.ofSeconds(20)).build();
-		Expected expected;
 		try {
-			expected = expected(client, uri);
+			Expected expected = expected(client, uri);
 			if (expected.size < 0 && expected.sha256 == null) {
 				throw new IOException(uri + ": the server reports neither the size nor the SHA-256 of the file, "
 					+ "so the download could not be verified; refusing it");
@@ -48,18 +51,19 @@ public final class Download {
 			Files.createDirectories(target.toAbsolutePath().getParent());
 			Path tmp = target.toAbsolutePath().resolveSibling(target.getFileName() + ".part-" + ProcessHandle.current().pid());
 			try {
-				HttpClient follow = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-					.connectTimeout(Duration.ofSeconds(20)).build();
-				HttpResponse<InputStream> r = follow.send(HttpRequest.newBuilder(uri).GET().build(),
-					HttpResponse.BodyHandlers.ofInputStream());
-				if (r.statusCode() != 200) {
-					r.body().close();
-					throw new IOException(uri + ": the server answered HTTP " + r.statusCode());
+				HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+				c.setInstanceFollowRedirects(true);
+				c.setConnectTimeout(20_000);
+				c.setReadTimeout(readTimeoutMillis);
+				int code = c.getResponseCode();
+				if (code != 200) {
+					c.disconnect();
+					throw new IOException(uri + ": the server answered HTTP " + code);
 				}
-				long total = expected.size >= 0 ? expected.size : r.headers().firstValueAsLong("content-length").orElse(-1);
+				long total = expected.size >= 0 ? expected.size : c.getContentLengthLong();
 				MessageDigest sha = MessageDigest.getInstance("SHA-256");
 				long done = 0;
-				try (InputStream in = new DigestInputStream(r.body(), sha); OutputStream out = Files.newOutputStream(tmp)) {
+				try (InputStream in = new DigestInputStream(c.getInputStream(), sha); OutputStream out = Files.newOutputStream(tmp)) {
 					byte[] buf = new byte[1 << 16];
 					long lastReport = 0;
 					for (int n; (n = in.read(buf)) > 0;) {
@@ -74,6 +78,13 @@ public final class Download {
 									total >= 0 ? String.format(Locale.ROOT, "%.1f", total / 1e6) : "?"));
 						}
 					}
+				}
+				catch (java.net.SocketTimeoutException e) {
+					throw new IOException(uri + ": no data for " + readTimeoutMillis / 1000 + " s after " + done
+						+ " bytes (stalled connection); nothing was saved");
+				}
+				finally {
+					c.disconnect();
 				}
 				if (expected.size >= 0 && done != expected.size) {
 					throw new IOException(uri + ": received " + done + " bytes but the server reported " + expected.size
@@ -110,7 +121,8 @@ public final class Download {
 		long size = -1;
 		String sha = null;
 		for (int hop = 0; hop < 5; hop++) {
-			HttpResponse<Void> r = client.send(HttpRequest.newBuilder(at).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+			HttpResponse<Void> r = client.send(HttpRequest.newBuilder(at).timeout(Duration.ofSeconds(30))
+				.method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
 				HttpResponse.BodyHandlers.discarding());
 			if (size < 0) size = r.headers().firstValueAsLong("x-linked-size").orElse(-1);
 			if (sha == null) sha = sha256(r.headers().firstValue("x-linked-etag"));
