@@ -128,7 +128,10 @@ public class GatysPlugin implements PlugIn {
 				String title = v.get(key);
 				if (title == null || title.isBlank() || title.equals("none")) continue;
 				ImagePlus s = WindowManager.getImage(title);
-				if (s == null) throw new IllegalArgumentException("no open image is called '" + title + "'. Open images: " + titles);
+				if (s == null && new java.io.File(title).isFile()) s = org.neuralstyle.imagej.ResultFiles.open(java.nio.file.Path.of(title));
+				if (s == null) {
+					throw new IllegalArgumentException("no open image is called '" + title + "' (and no such file). Open images: " + titles);
+				}
 				styles.add(s);
 			}
 			if (styles.isEmpty()) throw new IllegalArgumentException("choose a style image (style=TITLE of an open image)");
@@ -136,6 +139,19 @@ public class GatysPlugin implements PlugIn {
 			List<Roi> rois = source.equals("none") ? List.of() : RoiMasks.rois(content, RoiMasks.Source.parse(source));
 			String outside = GatysArgs.or(v.get("outside"), "content");
 			GatysSettings settings = GatysArgs.settings(v::get);
+			String net = GatysArgs.or(v.get("network"), "auto");
+			if (!GraphicsEnvironment.isHeadless() && (net.equals("vgg19") || net.equals("vgg16")) && !Boolean.parseBoolean(v.get("download"))) {
+				Vgg.Arch arch = Vgg.Arch.parse(net);
+				if (!VggWeights.present(arch)) {
+					// first use: ask before downloading anything
+					if (!IJ.showMessageWithCancel(TITLE, net + " weights are not installed.\nDownload " + VggWeights.url(arch)
+						+ "\n(about " + (arch == Vgg.Arch.VGG19 ? 548 : 528) + " MB) into " + VggWeights.folder()
+						+ "?\nThe file is checked against the server's SHA-256 before it is used.")) {
+						return;
+					}
+					v.put("download", "true");
+				}
+			}
 			var request = new GatysRunner.Request(GatysArgs.or(v.get("network"), "auto"), GatysArgs.pooling(v.get("pooling")),
 				Boolean.parseBoolean(v.get("download")), settings, GatysArgs.weights(v.get("style_weights"), styles.size()),
 				v.get("styles"), outside.equals("keep"), GatysArgs.number(v::get, "feather", RegionStyleRunner.DEFAULT_FEATHER),

@@ -143,6 +143,28 @@ class BatchModeIT {
 	}
 
 	@Test
+	void gatysHeadlessAndTheDemo() throws Exception {
+		Path in = tmp.resolve("in.png");
+		new FileSaver(sample(40, 30)).saveAsPng(in.toString());
+		Path out = tmp.resolve("gatys.png");
+		Result r = imagej("macros/gatys.ijm", "input=" + in + " style=src/test/resources/samples/starry_night.jpg output=" + out
+			+ " network=offline size=32 iterations=3");
+		assertEquals(0, r.exit(), r.err());
+		assertEquals(32, IJ.openImage(out.toString()).getWidth());
+		Result bad = imagej("macros/gatys.ijm", "input=" + in + " style=src/test/resources/samples/starry_night.jpg output="
+			+ tmp.resolve("never.png") + " network=vgg16");
+		assertNotEquals(0, bad.exit());
+		assertTrue(bad.err().contains("vgg16 weights are not installed") && bad.err().contains("huggingface.co"), bad.err());
+		assertFalse(Files.exists(tmp.resolve("never.png")));
+
+		Result demo = imagej("macros/demo.ijm", "");
+		assertEquals(0, demo.exit(), demo.err());
+		for (String f : new String[] { "target/demo/chelsea-gatys.png", "target/demo/chelsea-gatys-regions.png" }) {
+			assertEquals(256, IJ.openImage(f).getWidth(), f);
+		}
+	}
+
+	@Test
 	void theRegionDemoRuns() throws Exception {
 		Result r = imagej("macros/demo_regions.ijm", "");
 		assertEquals(0, r.exit(), r.err());

@@ -124,6 +124,56 @@ class DoorsTest {
 	}
 
 	@Test
+	void gatysDoors() throws Exception {
+		Path content = tmp.resolve("content.png");
+		new FileSaver(sample()).saveAsPng(content.toString());
+		ImagePlus styleImp = new ImagePlus("paint", new ColorProcessor(20, 20, sample().getProcessor().resize(20, 20).getPixels() instanceof int[] p
+			? reversed(p) : null));
+		Path style = tmp.resolve("paint.png");
+		new FileSaver(styleImp).saveAsPng(style.toString());
+		Path out = tmp.resolve("g.png");
+		String msg = Headless.gatys("input=" + content + " style=" + style + " output=" + out
+			+ " network=offline size=24 iterations=3 seed=2");
+		assertTrue(msg.startsWith("Wrote") && msg.contains("3 iterations"), msg);
+		assertEquals(24, IJ.openImage(out.toString()).getWidth());
+		String bad = Headless.gatys("input=" + content + " style=" + style + " output=" + out + " network=vgg19");
+		assertTrue(bad.startsWith("Error:") && bad.contains("huggingface.co") && bad.contains("download=true"), bad);
+		bad = Headless.gatys("input=" + content + " style=" + style + " output=" + out + " colour=purple");
+		assertTrue(bad.contains("colour must be one of none, luminance, match"), bad);
+		bad = Headless.gatys("input=" + content + " style=" + style + " output=" + out + " network=offline style_layers=relu9_1 iterations=1");
+		assertTrue(bad.contains("unknown VGG layer 'relu9_1'"), bad);
+
+		ImagePlus imp = IJ.openImage(content.toString());
+		ImagePlus st = IJ.openImage(style.toString());
+		try (Context context = new Context(CommandService.class)) {
+			CommandModule module = context.service(CommandService.class).run(GatysCommand.class, true,
+				"image", imp, "style", st, "iterations", 2, "size", 20, "network", "offline", "options", "seed=2 colour=luminance").get();
+			ImagePlus result = (ImagePlus) module.getOutput("result");
+			assertEquals(20, result.getWidth());
+		}
+		WindowManager.setTempCurrentImage(imp);
+		try {
+			Thread.currentThread().setName("Run$_gatysDoors");
+			// headless there are no image windows: style may also be a file
+			Macro.setOptions("style=[" + style + "] network=offline size=20 iterations=2 seed=2");
+			new GatysPlugin().run("");
+			ImagePlus shown = WindowManager.getCurrentImage();
+			assertEquals("content-gatys", shown.getTitle());
+			assertEquals(20, shown.getWidth());
+		}
+		finally {
+			Macro.setOptions(null);
+			WindowManager.setTempCurrentImage(null);
+		}
+	}
+
+	static int[] reversed(int[] p) {
+		int[] r = new int[p.length];
+		for (int i = 0; i < p.length; i++) r[i] = p[p.length - 1 - i];
+		return r;
+	}
+
+	@Test
 	void headlessStylizeWritesPngAndTiff() throws Exception {
 		Path in = tmp.resolve("in.png");
 		new FileSaver(sample()).saveAsPng(in.toString());
