@@ -7,11 +7,7 @@ import org.neuralstyle.imagej.RegionStyleRunner;
 import org.neuralstyle.imagej.RoiMasks;
 import org.neuralstyle.nn.Engines;
 import org.neuralstyle.stylebank.StyleBankNetwork;
-import org.scijava.ItemIO;
-import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
-import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
@@ -23,7 +19,7 @@ import java.io.File;
  */
 @Plugin(type = Command.class, headless = true, label = "Apply Styles to Regions",
 	description = "Give each ImageJ region its own StyleBank style, fused in feature space.")
-public class ApplyRegionStylesCommand extends ContextCommand {
+public class ApplyRegionStylesCommand extends StyleCommand {
 
 	@Parameter(label = "Image")
 	private ImagePlus image;
@@ -49,40 +45,11 @@ public class ApplyRegionStylesCommand extends ContextCommand {
 	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" }, required = false)
 	private String device = "auto";
 
-	@Parameter(type = ItemIO.OUTPUT)
-	private ImagePlus result;
-
-	@Parameter(required = false)
-	private StatusService status;
-
-	@Parameter(required = false)
-	private LogService log;
-
 	@Override
-	public void run() {
-		Progress progress = new Progress() {
-			@Override
-			public void report(int done, int total, String message) {
-				if (status != null) status.showStatus(done, total, message);
-			}
-
-			@Override
-			public boolean isCancelled() {
-				return isCanceled();
-			}
-		};
-		try {
-			result = RegionStyleRunner.apply(image, image == null ? null : RoiMasks.rois(image, RoiMasks.Source.parse(regions)),
-				new RegionStyleRunner.Request(model == null ? null : model.toPath(), styles, outside, feather,
-					StyleBankNetwork.Fusion.parse(fusion), Engines.DeviceChoice.parse(device)),
-				progress);
-		}
-		catch (Progress.CancelledException e) {
-			cancel("cancelled");
-		}
-		catch (Exception | OutOfMemoryError e) {
-			if (log != null) log.error(getClass().getSimpleName() + ": " + e.getMessage());
-			cancel(e.getMessage() != null ? e.getMessage() : e.toString());
-		}
+	ImagePlus compute(Progress progress) throws Exception {
+		return RegionStyleRunner.apply(image, image == null ? null : RoiMasks.rois(image, RoiMasks.Source.parse(regions)),
+			new RegionStyleRunner.Request(model == null ? null : model.toPath(), styles, outside, feather,
+				StyleBankNetwork.Fusion.parse(fusion), Engines.DeviceChoice.parse(device)),
+			progress);
 	}
 }

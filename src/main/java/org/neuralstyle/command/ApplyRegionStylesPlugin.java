@@ -7,19 +7,15 @@ import ij.Prefs;
 import ij.WindowManager;
 import ij.gui.GenericDialog;
 import ij.gui.Roi;
-import ij.macro.Interpreter;
 import ij.plugin.PlugIn;
 import ij.plugin.frame.RoiManager;
 
-import org.neuralstyle.Progress;
-import org.neuralstyle.imagej.ImageJProgress;
 import org.neuralstyle.imagej.RegionStyleRunner;
 import org.neuralstyle.imagej.RoiMasks;
 import org.neuralstyle.nn.Engines;
 import org.neuralstyle.stylebank.StyleBankModel;
 import org.neuralstyle.stylebank.StyleBankNetwork;
 
-import java.awt.GraphicsEnvironment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +42,7 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 		boolean macro = options != null;
 		String modelText, source, styles, outside, fusion, device;
 		double feather;
-		if (macro && GraphicsEnvironment.isHeadless()) {
+		if (Ij1Doors.headlessMacro(options)) {
 			modelText = Macro.getValue(options, "model", "");
 			source = Macro.getValue(options, "regions", defaultSource(imp).label());
 			styles = Macro.getValue(options, "styles", "");
@@ -98,23 +94,10 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 				Prefs.set(PREF + "fusion", fusion);
 			}
 		}
-		try {
-			List<Roi> rois = RoiMasks.rois(imp, RoiMasks.Source.parse(source));
-			ImagePlus result = RegionStyleRunner.apply(imp, rois,
-				new RegionStyleRunner.Request(Path.of(modelText), styles, outside, feather,
-					StyleBankNetwork.Fusion.parse(fusion), Engines.DeviceChoice.parse(device)),
-				new ImageJProgress(IJ.getInstance() == null));
-			if (GraphicsEnvironment.isHeadless() && !Interpreter.isBatchMode()) WindowManager.setTempCurrentImage(result);
-			else result.show();
-		}
-		catch (Progress.CancelledException e) {
-			IJ.showStatus(TITLE + ": cancelled");
-		}
-		catch (Exception | OutOfMemoryError e) {
-			IJ.showProgress(1.0);
-			IJ.error(TITLE, e.getMessage() != null ? e.getMessage() : e.toString());
-			if (macro) Macro.abort();
-		}
+		double featherRadius = feather;
+		Ij1Doors.runAndShow(TITLE, macro, progress -> RegionStyleRunner.apply(imp, RoiMasks.rois(imp, RoiMasks.Source.parse(source)),
+			new RegionStyleRunner.Request(Path.of(modelText), styles, outside, featherRadius, StyleBankNetwork.Fusion.parse(fusion),
+				Engines.DeviceChoice.parse(device)), progress));
 	}
 
 	static RoiMasks.Source defaultSource(ImagePlus imp) {

@@ -5,11 +5,7 @@ import ij.ImagePlus;
 import org.neuralstyle.Progress;
 import org.neuralstyle.imagej.StyleBankRunner;
 import org.neuralstyle.nn.Engines;
-import org.scijava.ItemIO;
-import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
-import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
@@ -23,7 +19,7 @@ import java.io.File;
  */
 @Plugin(type = Command.class, headless = true, label = "Apply StyleBank Style",
 	description = "Stylize an image with a StyleBank model; the result is a new image.")
-public class ApplyStyleBankCommand extends ContextCommand {
+public class ApplyStyleBankCommand extends StyleCommand {
 
 	@Parameter(label = "Image")
 	private ImagePlus image;
@@ -37,43 +33,9 @@ public class ApplyStyleBankCommand extends ContextCommand {
 	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" }, required = false)
 	private String device = "auto";
 
-	@Parameter(type = ItemIO.OUTPUT)
-	private ImagePlus result;
-
-	@Parameter(required = false)
-	private StatusService status;
-
-	@Parameter(required = false)
-	private LogService log;
-
 	@Override
-	public void run() {
-		Progress progress = new Progress() {
-			@Override
-			public void report(int done, int total, String message) {
-				if (status != null) status.showStatus(done, total, message);
-			}
-
-			@Override
-			public boolean isCancelled() {
-				return isCanceled();
-			}
-		};
-		try {
-			result = StyleBankRunner.apply(image,
-				new StyleBankRunner.Request(model == null ? null : model.toPath(), style, Engines.DeviceChoice.parse(device)),
-				progress);
-		}
-		catch (Progress.CancelledException e) {
-			cancel("cancelled");
-		}
-		catch (Exception | OutOfMemoryError e) {
-			if (log != null) log.error("Apply StyleBank Style: " + e.getMessage());
-			cancel(e.getMessage() != null ? e.getMessage() : e.toString());
-		}
-	}
-
-	public ImagePlus result() {
-		return result;
+	ImagePlus compute(Progress progress) throws Exception {
+		return StyleBankRunner.apply(image,
+			new StyleBankRunner.Request(model == null ? null : model.toPath(), style, Engines.DeviceChoice.parse(device)), progress);
 	}
 }

@@ -6,17 +6,13 @@ import ij.Macro;
 import ij.Prefs;
 import ij.WindowManager;
 import ij.gui.GenericDialog;
-import ij.macro.Interpreter;
 import ij.plugin.PlugIn;
 
-import org.neuralstyle.Progress;
-import org.neuralstyle.imagej.ImageJProgress;
 import org.neuralstyle.imagej.StyleBankRunner;
 import org.neuralstyle.nn.Engines;
 import org.neuralstyle.stylebank.StyleBankModel;
 import org.neuralstyle.stylebank.StyleMix;
 
-import java.awt.GraphicsEnvironment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +37,7 @@ public class ApplyStyleBankPlugin implements PlugIn {
 		String options = Macro.getOptions();
 		boolean macro = options != null;
 		String modelText, style, mix, device;
-		if (macro && GraphicsEnvironment.isHeadless()) {
+		if (Ij1Doors.headlessMacro(options)) {
 			// GenericDialog needs AWT; headless macros (Fiji --headless, tests) give every value
 			modelText = Macro.getValue(options, "model", "");
 			style = Macro.getValue(options, "style", "");
@@ -85,26 +81,9 @@ public class ApplyStyleBankPlugin implements PlugIn {
 			}
 		}
 		Path model = Path.of(modelText);
-		try {
-			ImagePlus result = StyleBankRunner.apply(imp,
-				new StyleBankRunner.Request(model, mix.isBlank() ? style : mix.trim(), Engines.DeviceChoice.parse(device)),
-				new ImageJProgress(IJ.getInstance() == null));
-			if (GraphicsEnvironment.isHeadless() && !Interpreter.isBatchMode()) {
-				// no window can open: the result becomes the current image for the calling script
-				WindowManager.setTempCurrentImage(result);
-			}
-			else {
-				result.show();
-			}
-		}
-		catch (Progress.CancelledException e) {
-			IJ.showStatus("Apply StyleBank Style: cancelled");
-		}
-		catch (Exception | OutOfMemoryError e) {
-			IJ.showProgress(1.0);
-			IJ.error("Apply StyleBank Style", e.getMessage() != null ? e.getMessage() : e.toString());
-			if (macro) Macro.abort();
-		}
+		String styleText = mix.isBlank() ? style : mix.trim();
+		Ij1Doors.runAndShow("Apply StyleBank Style", macro, progress -> StyleBankRunner.apply(imp,
+			new StyleBankRunner.Request(model, styleText, Engines.DeviceChoice.parse(device)), progress));
 	}
 
 	private static String example(List<String> ids) {

@@ -7,11 +7,7 @@ import org.neuralstyle.imagej.GatysRunner;
 import org.neuralstyle.imagej.RegionStyleRunner;
 import org.neuralstyle.imagej.RoiMasks;
 import org.neuralstyle.nn.Engines;
-import org.scijava.ItemIO;
-import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
-import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
@@ -25,7 +21,7 @@ import java.util.List;
  */
 @Plugin(type = Command.class, headless = true, label = "Gatys Style Transfer",
 	description = "Optimise an image so that its VGG features match the content image and its Gram matrices the style image.")
-public class GatysCommand extends ContextCommand {
+public class GatysCommand extends StyleCommand {
 
 	@Parameter(label = "Content image")
 	private ImagePlus image;
@@ -63,50 +59,22 @@ public class GatysCommand extends ContextCommand {
 	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" }, required = false)
 	private String device = "auto";
 
-	@Parameter(type = ItemIO.OUTPUT)
-	private ImagePlus result;
-
-	@Parameter(required = false)
-	private StatusService status;
-
-	@Parameter(required = false)
-	private LogService log;
-
 	@Override
-	public void run() {
-		Progress progress = new Progress() {
-			@Override
-			public void report(int done, int total, String message) {
-				if (status != null) status.showStatus(done, total, message);
-			}
-
-			@Override
-			public boolean isCancelled() {
-				return isCanceled();
-			}
-		};
-		try {
-			MacroArgs extra = MacroArgs.parse(options, java.util.Set.copyOf(GatysPlugin.keys()));
-			var settings = GatysArgs.settings(k -> switch (k) {
-				case "iterations" -> String.valueOf(iterations);
-				case "size" -> String.valueOf(size);
-				default -> extra.get(k, null);
-			});
-			List<ImagePlus> st = new ArrayList<>();
-			st.add(style);
-			if (style2 != null) st.add(style2);
-			var request = new GatysRunner.Request(network, GatysArgs.pooling(extra.get("pooling", null)), download, settings,
-				GatysArgs.weights(extra.get("style_weights", null), st.size()), styles, keepOutside,
-				GatysArgs.number(k -> extra.get(k, null), "feather", RegionStyleRunner.DEFAULT_FEATHER),
-				Engines.DeviceChoice.parse(device));
-			result = GatysRunner.apply(image, st, regions.equals("none") ? List.of() : RoiMasks.rois(image, RoiMasks.Source.parse(regions)),
-				request, progress, null, line -> {
-					if (log != null) log.info(line);
-				});
-		}
-		catch (Exception | OutOfMemoryError e) {
-			if (log != null) log.error(getClass().getSimpleName() + ": " + e.getMessage());
-			cancel(e.getMessage() != null ? e.getMessage() : e.toString());
-		}
+	ImagePlus compute(Progress progress) throws Exception {
+		MacroArgs extra = MacroArgs.parse(options, java.util.Set.copyOf(GatysPlugin.keys()));
+		var settings = GatysArgs.settings(k -> switch (k) {
+			case "iterations" -> String.valueOf(iterations);
+			case "size" -> String.valueOf(size);
+			default -> extra.get(k, null);
+		});
+		List<ImagePlus> st = new ArrayList<>();
+		st.add(style);
+		if (style2 != null) st.add(style2);
+		var request = new GatysRunner.Request(network, GatysArgs.pooling(extra.get("pooling", null)), download, settings,
+			GatysArgs.weights(extra.get("style_weights", null), st.size()), styles, keepOutside,
+			GatysArgs.number(k -> extra.get(k, null), "feather", RegionStyleRunner.DEFAULT_FEATHER),
+			Engines.DeviceChoice.parse(device));
+		return GatysRunner.apply(image, st, regions.equals("none") ? List.of() : RoiMasks.rois(image, RoiMasks.Source.parse(regions)),
+			request, progress, null, this::info);
 	}
 }

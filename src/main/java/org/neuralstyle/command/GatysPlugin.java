@@ -10,11 +10,9 @@ import ij.gui.Roi;
 import ij.macro.Interpreter;
 import ij.plugin.PlugIn;
 
-import org.neuralstyle.Progress;
 import org.neuralstyle.gatys.GatysSettings;
 import org.neuralstyle.gatys.VggWeights;
 import org.neuralstyle.imagej.GatysRunner;
-import org.neuralstyle.imagej.ImageJProgress;
 import org.neuralstyle.imagej.RegionStyleRunner;
 import org.neuralstyle.imagej.RoiMasks;
 import org.neuralstyle.nn.Engines;
@@ -53,7 +51,7 @@ public class GatysPlugin implements PlugIn {
 		for (int id : WindowManager.getIDList() == null ? new int[0] : WindowManager.getIDList()) {
 			titles.add(WindowManager.getImage(id).getTitle());
 		}
-		if (macro && GraphicsEnvironment.isHeadless()) {
+		if (Ij1Doors.headlessMacro(options)) {
 			for (String k : keys()) v.put(k, Macro.getValue(options, k, null));
 		}
 		else {
@@ -168,20 +166,19 @@ public class GatysPlugin implements PlugIn {
 					previewWindow[0].setTitle(p.getTitle());
 				}
 			};
-			ImagePlus result = GatysRunner.apply(content, styles, rois, request, new ImageJProgress(IJ.getInstance() == null), preview,
-				IJ::log);
-			if (previewWindow[0] != null) {
-				previewWindow[0].changes = false;
-				previewWindow[0].close();
-			}
-			if (GraphicsEnvironment.isHeadless() && !Interpreter.isBatchMode()) WindowManager.setTempCurrentImage(result);
-			else result.show();
+			Ij1Doors.runAndShow(TITLE, macro, progress -> {
+				try {
+					return GatysRunner.apply(content, styles, rois, request, progress, preview, IJ::log);
+				}
+				finally {
+					if (previewWindow[0] != null) {
+						previewWindow[0].changes = false;
+						previewWindow[0].close();
+					}
+				}
+			});
 		}
-		catch (Progress.CancelledException e) {
-			IJ.showStatus(TITLE + ": cancelled");
-		}
-		catch (Exception | OutOfMemoryError e) {
-			IJ.showProgress(1.0);
+		catch (Exception e) { // bad settings, before any work
 			IJ.error(TITLE, e.getMessage() != null ? e.getMessage() : e.toString());
 			if (macro) Macro.abort();
 		}
