@@ -38,6 +38,15 @@ public final class Losses {
 		}
 	}
 
+	/** One Gram matrix per sample of an N x C x H x W batch: N x C x C, normalised by C * H * W. */
+	public static NDArray gramBatch(NDArray f) {
+		Shape s = f.getShape();
+		long n = s.get(0), c = s.get(1), hw = s.get(2) * s.get(3);
+		try (NDArray flat = f.reshape(n, c, hw); NDArray t = flat.transpose(0, 2, 1); NDArray g = flat.batchMatMul(t)) {
+			return g.div((float) (c * hw));
+		}
+	}
+
 	public static NDArray style(NDArray gram, NDArray target) {
 		try (NDArray d = gram.sub(target); NDArray sq = d.square()) {
 			return sq.mean();

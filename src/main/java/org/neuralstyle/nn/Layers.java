@@ -58,9 +58,9 @@ public final class Layers {
 			}
 			index[i] = j;
 		}
-		try (NDArray idx = x.getManager().create(index)) {
-			return x.get(new NDIndex(":,".repeat(axis) + "{}", idx));
-		}
+		// the index stays alive with x's manager: libtorch's backward of the gather reads it again
+		NDArray idx = x.getManager().create(index);
+		return x.get(new NDIndex(":,".repeat(axis) + "{}", idx));
 	}
 
 	/** Reflection-padded convolution with bias, as the model format prescribes. */

@@ -37,6 +37,21 @@ public final class Safetensors {
 		}
 	}
 
+	/** The header's optional "__metadata__" string map (empty if none); the file is validated as by {@link #read}. */
+	public static Map<String, String> metadata(byte[] file) throws FormatException {
+		read(file);
+		ByteBuffer buf = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+		JsonObject header = JsonParser.parseString(new String(file, 8, (int) buf.getLong(0), StandardCharsets.UTF_8)).getAsJsonObject();
+		Map<String, String> out = new LinkedHashMap<>();
+		JsonElement m = header.get("__metadata__");
+		if (m != null && m.isJsonObject()) {
+			for (Map.Entry<String, JsonElement> e : m.getAsJsonObject().entrySet()) {
+				if (e.getValue().isJsonPrimitive()) out.put(e.getKey(), e.getValue().getAsString());
+			}
+		}
+		return out;
+	}
+
 	public static Map<String, Tensor> read(byte[] file) throws FormatException {
 		if (file.length < 8) {
 			throw new FormatException("file is " + file.length + " bytes, too short for a safetensors header (truncated?)");
@@ -160,7 +175,17 @@ public final class Safetensors {
 
 	/** Writes F32 tensors in the given order. */
 	public static void write(Map<String, Tensor> tensors, OutputStream out) throws IOException {
+		write(tensors, Map.of(), out);
+	}
+
+	/** Writes F32 tensors in the given order, with a "__metadata__" string map if not empty. */
+	public static void write(Map<String, Tensor> tensors, Map<String, String> metadata, OutputStream out) throws IOException {
 		JsonObject header = new JsonObject();
+		if (!metadata.isEmpty()) {
+			JsonObject m = new JsonObject();
+			metadata.forEach(m::addProperty);
+			header.add("__metadata__", m);
+		}
 		long offset = 0;
 		for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
 			JsonObject t = new JsonObject();
@@ -190,9 +215,13 @@ public final class Safetensors {
 	}
 
 	public static byte[] toBytes(Map<String, Tensor> tensors) {
+		return toBytes(tensors, Map.of());
+	}
+
+	public static byte[] toBytes(Map<String, Tensor> tensors, Map<String, String> metadata) {
 		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 		try {
-			write(tensors, bytes);
+			write(tensors, metadata, bytes);
 		}
 		catch (IOException e) {
 			throw new IllegalStateException(e);

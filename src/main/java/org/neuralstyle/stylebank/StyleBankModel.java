@@ -62,6 +62,10 @@ public final class StyleBankModel {
 	private final Map<String, Style> styles = new LinkedHashMap<>();
 	private final Map<String, Bank> banks = new LinkedHashMap<>();
 	private final Map<String, byte[]> thumbnails = new LinkedHashMap<>();
+	/** autoencoder.safetensors as read: saved back byte for byte, so shared banks keep fitting. */
+	private byte[] autoencoderBytes;
+	/** Files of removed styles, deleted when the model is saved into its folder. */
+	private final java.util.Set<String> removedFiles = new java.util.LinkedHashSet<>();
 
 	private StyleBankModel(JsonObject manifest, String name, int[] channels, int bankKernel,
 		Map<String, Tensor> autoencoder)
@@ -191,13 +195,21 @@ public final class StyleBankModel {
 			String name = m.has("name") && m.get("name").isJsonPrimitive() ? m.get("name").getAsString()
 				: path.getFileName().toString();
 
-			Map<String, Tensor> ae = readTensors(src, "autoencoder.safetensors");
+			byte[] aeBytes = src.read("autoencoder.safetensors");
+			Map<String, Tensor> ae;
+			try {
+				ae = Safetensors.read(aeBytes);
+			}
+			catch (Safetensors.FormatException e) {
+				throw new ModelFormatException(where + ": autoencoder.safetensors: " + e.getMessage());
+			}
 			for (String layer : LAYERS) {
 				long[] ws = expectedShape(layer, channels);
 				checkTensor(ae, layer + ".weight", ws, where + ": autoencoder.safetensors");
 				checkTensor(ae, layer + ".bias", new long[] { ws[0] }, where + ": autoencoder.safetensors");
 			}
 			StyleBankModel model = new StyleBankModel(m, name, channels, k, new LinkedHashMap<>(ae));
+			model.autoencoderBytes = aeBytes;
 
 			JsonElement st = m.get("styles");
 			if (st == null || !st.isJsonArray()) {
@@ -310,6 +322,67 @@ public final class StyleBankModel {
 		return model;
 	}
 
+	/** The autoencoder file's bytes: as loaded, or as this plugin writes them for a new model. */
+	public byte[] autoencoderBytes() {
+		if (autoencoderBytes == null) autoencoderBytes = Safetensors.toBytes(autoencoder);
+		return autoencoderBytes;
+	}
+
+	/** Hex SHA-256 of autoencoder.safetensors: which autoencoder a bank belongs to. */
+	public String autoencoderSha256() {
+		return sha256(autoencoderBytes());
+	}
+
+	/** Records how the model was trained (the manifest's free-form "training" object). */
+	public void setTraining(JsonObject training) {
+		manifest.add("training", training);
+	}
+
+	public JsonObject training() {
+		JsonElement t = manifest.get("training");
+		return t != null && t.isJsonObject() ? t.getAsJsonObject().deepCopy() : null;
+	}
+
+	public byte[] thumbnail(String id) {
+		Style s = styles.get(id);
+		return s == null || s.thumbnailPath() == null ? null : thumbnails.get(s.thumbnailPath());
+	}
+
+	/** Adds (or replaces) a style's bank, with an optional PNG thumbnail. */
+	public void putStyle(String id, String displayName, Bank bank, String source, byte[] thumbnailPng) {
+		putStyle(id, displayName, bank, source);
+		if (thumbnailPng != null) {
+			String path = "thumbnails/" + id + ".png";
+			thumbnails.put(path, thumbnailPng);
+			Style s = styles.get(id);
+			styles.put(id, new Style(id, s.name(), s.bankPath(), path, s.source()));
+		}
+	}
+
+	/** Changes a style's display name (its id, and so its file, stays). */
+	public void renameStyle(String id, String newName) {
+		Style s = styles.get(id);
+		if (s == null) throw new IllegalArgumentException("model '" + name + "' has no style '" + id + "'. Available styles: " + styleList());
+		if (newName == null || newName.isBlank()) throw new IllegalArgumentException("the new name is empty");
+		styles.put(id, new Style(id, newName.trim(), s.bankPath(), s.thumbnailPath(), s.source()));
+	}
+
+	public void removeStyle(String id) {
+		Style s = styles.remove(id);
+		if (s == null) throw new IllegalArgumentException("model '" + name + "' has no style '" + id + "'. Available styles: " + styleList());
+		banks.remove(id);
+		removedFiles.add(s.bankPath());
+		if (s.thumbnailPath() != null) {
+			thumbnails.remove(s.thumbnailPath());
+			removedFiles.add(s.thumbnailPath());
+		}
+		JsonArray kept = new JsonArray();
+		for (JsonElement e : manifest.getAsJsonArray("styles")) {
+			if (!(e.isJsonObject() && new JsonPrimitive(id).equals(e.getAsJsonObject().get("id")))) kept.add(e);
+		}
+		manifest.add("styles", kept);
+	}
+
 	/** Adds (or replaces) a style's bank. */
 	public void putStyle(String id, String displayName, Bank bank, String source) {
 		if (!STYLE_ID.matcher(id).matches()) throw new IllegalArgumentException("style id '" + id + "' may hold only letters, digits, '-' and '_'");
@@ -324,7 +397,7 @@ public final class StyleBankModel {
 	/** Writes the model as a folder, or as a zip if the path ends in ".zip"; replaces atomically. */
 	public void save(Path target) throws IOException {
 		Map<String, byte[]> files = new LinkedHashMap<>();
-		byte[] aeBytes = Safetensors.toBytes(autoencoder);
+		byte[] aeBytes = autoencoderBytes();
 		JsonObject m = manifest.deepCopy();
 		m.addProperty("autoencoderSha256", sha256(aeBytes));
 		JsonArray st = new JsonArray();
@@ -336,7 +409,7 @@ public final class StyleBankModel {
 			if (s.thumbnailPath() != null) so.addProperty("thumbnail", s.thumbnailPath());
 			if (s.source() != null) so.addProperty("source", s.source());
 			// keep optional keys a newer writer put on the style
-			for (JsonElement old : manifest.getAsJsonArray("styles")) {
+			for (JsonElement old : manifest.has("styles") ? manifest.getAsJsonArray("styles") : new JsonArray()) {
 				if (old.isJsonObject() && new JsonPrimitive(s.id()).equals(old.getAsJsonObject().get("id"))) {
 					for (var e : old.getAsJsonObject().entrySet()) if (!so.has(e.getKey())) so.add(e.getKey(), e.getValue());
 				}
@@ -354,6 +427,18 @@ public final class StyleBankModel {
 		files.put("model.json", json);
 
 		Path abs = target.toAbsolutePath();
+		if (Files.isDirectory(abs)) {
+			// into an existing folder: file by file (each written whole, then renamed), manifest last,
+			// so other files the user keeps there survive and the autoencoder is never rewritten
+			byte[] manifestBytes = files.remove("model.json");
+			for (var e : files.entrySet()) writeAtomically(abs.resolve(e.getKey()), e.getValue());
+			writeAtomically(abs.resolve("model.json"), manifestBytes);
+			for (String gone : removedFiles) {
+				if (!files.containsKey(gone)) Files.deleteIfExists(abs.resolve(gone));
+			}
+			removedFiles.clear();
+			return;
+		}
 		Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp-" + System.nanoTime());
 		try {
 			if (abs.getFileName().toString().toLowerCase().endsWith(".zip")) {
@@ -372,11 +457,23 @@ public final class StyleBankModel {
 					Files.write(p, e.getValue());
 				}
 			}
-			if (Files.isDirectory(abs)) deleteTree(abs);
 			Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 		}
 		finally {
 			if (Files.exists(tmp)) deleteTree(tmp);
+		}
+	}
+
+	private static void writeAtomically(Path file, byte[] bytes) throws IOException {
+		if (Files.exists(file) && java.util.Arrays.equals(Files.readAllBytes(file), bytes)) return; // unchanged: leave it alone
+		Files.createDirectories(file.getParent());
+		Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp-" + System.nanoTime());
+		try {
+			Files.write(tmp, bytes);
+			Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+		}
+		finally {
+			Files.deleteIfExists(tmp);
 		}
 	}
 

@@ -228,6 +228,11 @@ public final class StyleBankNetwork implements AutoCloseable {
 
 	/** D1-D3 and the clamp. */
 	public NDArray decode(NDArray f) {
+		return decode(f, true);
+	}
+
+	/** D1-D3, with the final clamp to [0, 1] or without it (training: the clamp would stop gradients). */
+	public NDArray decode(NDArray f, boolean clamp) {
 		NDArray u1 = Layers.upsample2(f);
 		NDArray d1 = step(u1, "decoder.conv1", 1, true);
 		u1.close();
@@ -237,8 +242,27 @@ public final class StyleBankNetwork implements AutoCloseable {
 		u2.close();
 		NDArray d3 = step(d2, "decoder.conv3", 1, false);
 		d2.close();
+		if (!clamp) return d3;
 		NDArray out = d3.clip(0f, 1f);
 		d3.close();
+		return out;
+	}
+
+	/**
+	 * The live parameter arrays (autoencoder and the banks of {@code styles}), for training:
+	 * updating them in place changes what this network computes.
+	 */
+	public Map<String, NDArray> parameters(java.util.Collection<String> styles) {
+		Map<String, NDArray> out = new java.util.LinkedHashMap<>();
+		for (String layer : StyleBankModel.LAYERS) {
+			out.put(layer + ".weight", params.get(layer + ".weight"));
+			out.put(layer + ".bias", params.get(layer + ".bias"));
+		}
+		for (String id : styles) {
+			StyleBankModel.Bank b = model.bank(id);
+			out.put("bank." + id + ".weight", bankArray("bank." + id + ".weight", b.weight()));
+			out.put("bank." + id + ".bias", bankArray("bank." + id + ".bias", b.bias()));
+		}
 		return out;
 	}
 
