@@ -24,7 +24,7 @@ public class ApplyRegionStylesCommand extends StyleCommand {
 	@Parameter(label = "Image")
 	private ImagePlus image;
 
-	@Parameter(label = "Model", description = "A StyleBank model folder (NAME.stylebank) or .zip", style = "both")
+	@Parameter(label = "Model", description = "A StyleBank model folder (NAME.stylebank) or .zip; empty: the default model", style = "both", required = false)
 	private File model;
 
 	@Parameter(label = "Regions", choices = { "selection", "roi manager", "overlay" })
@@ -48,7 +48,7 @@ public class ApplyRegionStylesCommand extends StyleCommand {
 	@Override
 	ImagePlus compute(Progress progress) throws Exception {
 		return RegionStyleRunner.apply(image, image == null ? null : RoiMasks.rois(image, RoiMasks.Source.parse(regions)),
-			new RegionStyleRunner.Request(model == null ? null : model.toPath(), styles, outside, feather,
+			new RegionStyleRunner.Request(org.neuralstyle.stylebank.DefaultModel.resolve(model == null ? "" : model.getPath()), styles, outside, feather,
 				StyleBankNetwork.Fusion.parse(fusion), Engines.DeviceChoice.parse(device)),
 			progress);
 	}

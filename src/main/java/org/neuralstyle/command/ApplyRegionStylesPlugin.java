@@ -53,7 +53,7 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 		}
 		else {
 			GenericDialog gd = new GenericDialog(TITLE);
-			gd.addFileField("model", Prefs.get(ApplyStyleBankPlugin.PREF + "model", ""), 40);
+			gd.addFileField("model", Prefs.get(ApplyStyleBankPlugin.PREF + "model", "default"), 40);
 			String[] sources = { "selection", "roi manager", "overlay" };
 			gd.addChoice("regions", sources, defaultSource(imp).label());
 			gd.showDialog();
@@ -63,7 +63,7 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 			StyleBankModel loaded;
 			List<Roi> rois;
 			try {
-				loaded = Engines.withPluginClassLoader(() -> StyleBankModel.load(Path.of(modelText)));
+				loaded = Engines.withPluginClassLoader(() -> StyleBankModel.load(org.neuralstyle.stylebank.DefaultModel.resolve(modelText)));
 				rois = RoiMasks.rois(imp, RoiMasks.Source.parse(source));
 			}
 			catch (Exception e) {
@@ -96,7 +96,7 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 		}
 		double featherRadius = feather;
 		Ij1Doors.runAndShow(TITLE, macro, progress -> RegionStyleRunner.apply(imp, RoiMasks.rois(imp, RoiMasks.Source.parse(source)),
-			new RegionStyleRunner.Request(Path.of(modelText), styles, outside, featherRadius, StyleBankNetwork.Fusion.parse(fusion),
+			new RegionStyleRunner.Request(org.neuralstyle.stylebank.DefaultModel.resolve(modelText), styles, outside, featherRadius, StyleBankNetwork.Fusion.parse(fusion),
 				Engines.DeviceChoice.parse(device)), progress));
 	}
 

@@ -24,7 +24,7 @@ public class ApplyStyleBankCommand extends StyleCommand {
 	@Parameter(label = "Image")
 	private ImagePlus image;
 
-	@Parameter(label = "Model", description = "A StyleBank model folder (NAME.stylebank) or .zip", style = "both")
+	@Parameter(label = "Model", description = "A StyleBank model folder (NAME.stylebank) or .zip; empty: the default model", style = "both", required = false)
 	private File model;
 
 	@Parameter(label = "Style", description = "A style id or name, 'id1:w1,id2:w2' for a linear mix, or 'reconstruction'")
@@ -36,6 +36,6 @@ public class ApplyStyleBankCommand extends StyleCommand {
 	@Override
 	ImagePlus compute(Progress progress) throws Exception {
 		return StyleBankRunner.apply(image,
-			new StyleBankRunner.Request(model == null ? null : model.toPath(), style, Engines.DeviceChoice.parse(device)), progress);
+			new StyleBankRunner.Request(org.neuralstyle.stylebank.DefaultModel.resolve(model == null ? "" : model.getPath()), style, Engines.DeviceChoice.parse(device)), progress);
 	}
 }

@@ -46,14 +46,14 @@ public class ApplyStyleBankPlugin implements PlugIn {
 		}
 		else {
 			GenericDialog gd = new GenericDialog("Apply StyleBank Style");
-			gd.addFileField("model", Prefs.get(PREF + "model", ""), 40);
-			gd.addMessage("A StyleBank model folder (NAME.stylebank) or .zip");
+			gd.addFileField("model", Prefs.get(PREF + "model", "default"), 40);
+			gd.addMessage("A StyleBank model folder (NAME.stylebank) or .zip; \"default\" = the small model shipped with the plugin");
 			gd.showDialog();
 			if (gd.wasCanceled()) return;
 			modelText = gd.getNextString().trim();
 			StyleBankModel loaded;
 			try {
-				loaded = Engines.withPluginClassLoader(() -> StyleBankModel.load(Path.of(modelText)));
+				loaded = Engines.withPluginClassLoader(() -> StyleBankModel.load(org.neuralstyle.stylebank.DefaultModel.resolve(modelText)));
 			}
 			catch (Exception e) {
 				IJ.error("Apply StyleBank Style", "Cannot use this model:\n" + e.getMessage());
@@ -80,7 +80,14 @@ public class ApplyStyleBankPlugin implements PlugIn {
 				Prefs.set(PREF + "device", device);
 			}
 		}
-		Path model = Path.of(modelText);
+		Path model;
+		try {
+			model = org.neuralstyle.stylebank.DefaultModel.resolve(modelText);
+		}
+		catch (java.io.IOException e) {
+			IJ.error("Apply StyleBank Style", e.getMessage());
+			return;
+		}
 		String styleText = mix.isBlank() ? style : mix.trim();
 		Ij1Doors.runAndShow("Apply StyleBank Style", macro, progress -> StyleBankRunner.apply(imp,
 			new StyleBankRunner.Request(model, styleText, Engines.DeviceChoice.parse(device)), progress));

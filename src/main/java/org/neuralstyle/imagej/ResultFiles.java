@@ -38,6 +38,14 @@ public final class ResultFiles {
 		if (Files.isDirectory(output)) throw new IllegalArgumentException("output is a folder, not a file: " + output);
 	}
 
+	/** Checks that a model can be written there (folder or .zip) before training starts. */
+	public static void checkModelWritable(Path model) {
+		Path abs = model.toAbsolutePath();
+		Path dir = Files.isDirectory(abs) ? abs : abs.getParent();
+		if (dir == null || !Files.isDirectory(dir)) throw new IllegalArgumentException("folder does not exist: " + dir);
+		if (!Files.isWritable(dir)) throw new IllegalArgumentException("no permission to write in " + dir + "; choose another output");
+	}
+
 	public static void save(ImagePlus imp, Path output) throws IOException {
 		checkWritable(output);
 		String ext = extension(output);

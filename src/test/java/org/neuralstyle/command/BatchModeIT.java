@@ -165,6 +165,45 @@ class BatchModeIT {
 	}
 
 	@Test
+	void trainLearnAndManageStylesHeadless() throws Exception {
+		Path content = tmp.resolve("content"), styles = tmp.resolve("styles");
+		Files.createDirectories(content);
+		Files.createDirectories(styles);
+		for (int i = 0; i < 2; i++) new FileSaver(sample(72, 64)).saveAsPng(content.resolve("c" + i + ".png").toString());
+		Files.copy(Path.of("src/test/resources/samples/starry_night.jpg"), styles.resolve("Starry Night.jpg"));
+		Files.copy(Path.of("src/test/resources/samples/great_wave.jpg"), styles.resolve("great_wave.jpg"));
+		Path model = tmp.resolve("mine.stylebank");
+		String small = " channels=4,8,8 size=32 batch=2 network=offline seed=1";
+		Result r = imagej("macros/train.ijm", "content=" + content + " styles=" + styles + " output=" + model + " iterations=6 checkpoint_every=3"
+			+ small);
+		assertEquals(0, r.exit(), r.err());
+		assertTrue(r.out().contains("2 styles, 6 iterations"), r.out());
+		assertTrue(Files.exists(model.resolve("thumbnails/starry-night.png")));
+		assertTrue(Files.exists(tmp.resolve("mine.stylebank.checkpoint/checkpoint.json")));
+		assertTrue(Files.readString(model.resolve("model.json")).contains("\"source\": \"Starry Night.jpg\""));
+
+		byte[] ae = Files.readAllBytes(model.resolve("autoencoder.safetensors"));
+		r = imagej("macros/learn_style.ijm", "model=" + model + " style=" + styles.resolve("great_wave.jpg") + " id=wave2 content=" + content
+			+ " iterations=4" + small);
+		assertEquals(0, r.exit(), r.err());
+		assertArrayEquals(ae, Files.readAllBytes(model.resolve("autoencoder.safetensors")), "the autoencoder file is untouched");
+
+		r = imagej("macros/manage_styles.ijm", "model=" + model + " action=list");
+		assertEquals(0, r.exit(), r.err());
+		assertTrue(r.out().contains("3 style(s)") && r.out().contains("wave2"), r.out());
+		Path shared = tmp.resolve("wave2.stylebank-style.safetensors");
+		assertEquals(0, imagej("macros/manage_styles.ijm", "model=" + model + " action=export style=wave2 file=" + shared).exit());
+		assertEquals(0, imagej("macros/manage_styles.ijm", "model=" + model + " action=remove style=wave2").exit());
+		assertEquals(0, imagej("macros/manage_styles.ijm", "model=" + model + " action=import file=" + shared).exit());
+		r = imagej("macros/manage_styles.ijm", "model=" + TestFiles.tinyModel() + " action=import file=" + shared + " output="
+			+ tmp.resolve("never.stylebank"));
+		assertNotEquals(0, r.exit());
+		assertTrue(r.err().contains("another autoencoder"), r.err());
+		r = imagej("macros/stylize.ijm", "input=" + content.resolve("c0.png") + " model=" + model + " style=wave2 output=" + tmp.resolve("w.png"));
+		assertEquals(0, r.exit(), r.err());
+	}
+
+	@Test
 	void theRegionDemoRuns() throws Exception {
 		Result r = imagej("macros/demo_regions.ijm", "");
 		assertEquals(0, r.exit(), r.err());

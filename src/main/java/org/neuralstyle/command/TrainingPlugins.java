@@ -1,0 +1,126 @@
+package org.neuralstyle.command;
+
+import ij.IJ;
+import ij.Macro;
+import ij.Prefs;
+import ij.gui.GenericDialog;
+import ij.plugin.PlugIn;
+
+import org.neuralstyle.Progress;
+import org.neuralstyle.imagej.TrainingPlot;
+
+import java.awt.GraphicsEnvironment;
+import java.util.Locale;
+
+/**
+ * The ImageJ 1.x entries for training (plugins.config passes the function as the argument):
+ * "train" (Train StyleBank Model), "learn" (Learn New StyleBank Style) and "styles" (Manage
+ * StyleBank Styles). Their macro options are the keys of the headless macros train.ijm,
+ * learn_style.ijm and manage_styles.ijm; in the GUI a loss plot follows training and Esc stops
+ * it (training saves a checkpoint first).
+ */
+public class TrainingPlugins implements PlugIn {
+
+	static final String PREF = "neuralstyle.train.";
+
+	@Override
+	public void run(String arg) {
+		String options = Macro.getOptions();
+		boolean macro = options != null;
+		String title = switch (arg) {
+			case "learn" -> "Learn New StyleBank Style";
+			case "styles" -> "Manage StyleBank Styles";
+			default -> "Train StyleBank Model";
+		};
+		String args;
+		if (Ij1Doors.headlessMacro(options)) {
+			args = options;
+		}
+		else {
+			GenericDialog gd = new GenericDialog(title);
+			switch (arg) {
+				case "learn" -> {
+					gd.addDirectoryField("model", Prefs.get(PREF + "model", ""), 40);
+					gd.addFileField("style", "", 40);
+					gd.addStringField("id", "", 20);
+					gd.addDirectoryField("content", Prefs.get(PREF + "content", ""), 40);
+					gd.addNumericField("iterations", 2000, 0);
+					gd.addNumericField("size", 256, 0, 6, "pixels (crop size)");
+				}
+				case "styles" -> {
+					gd.addFileField("model", Prefs.get(PREF + "model", ""), 40);
+					gd.addChoice("action", new String[] { "list", "rename", "remove", "export", "import" }, "list");
+					gd.addStringField("style", "", 20);
+					gd.addStringField("name", "", 30);
+					gd.addFileField("file", "", 40);
+					gd.addMessage("rename: style + name; remove/export: style (export writes file);\nimport: file (a .stylebank-style.safetensors)");
+				}
+				default -> {
+					gd.addDirectoryField("content", Prefs.get(PREF + "content", ""), 40);
+					gd.addDirectoryField("styles", Prefs.get(PREF + "styles", ""), 40);
+					gd.addFileField("output", Prefs.get(PREF + "output", ""), 40);
+					gd.addNumericField("iterations", 20000, 0);
+					gd.addNumericField("size", 256, 0, 6, "pixels (crop size)");
+					gd.addNumericField("batch", 4, 0);
+					gd.addCheckbox("resume", false);
+				}
+			}
+			if (!arg.equals("styles")) {
+				gd.addStringField("more", "", 40);
+				gd.addMessage("more: further settings as key=value (see README), e.g. lr=0.01 style_weight=1e5 t=2 lambda=1");
+			}
+			gd.showDialog();
+			if (gd.wasCanceled()) return;
+			StringBuilder sb = new StringBuilder();
+			switch (arg) {
+				case "learn" -> {
+					sb.append("model=[").append(gd.getNextString()).append("] style=[").append(gd.getNextString()).append("]");
+					String id = gd.getNextString().trim();
+					if (!id.isEmpty()) sb.append(" id=").append(id);
+					sb.append(" content=[").append(gd.getNextString()).append("]");
+					sb.append(String.format(Locale.ROOT, " iterations=%d size=%d", (int) gd.getNextNumber(), (int) gd.getNextNumber()));
+				}
+				case "styles" -> {
+					sb.append("model=[").append(gd.getNextString()).append("] action=").append(gd.getNextChoice());
+					String style = gd.getNextString().trim(), name = gd.getNextString().trim(), file = gd.getNextString().trim();
+					if (!style.isEmpty()) sb.append(" style=").append(style);
+					if (!name.isEmpty()) sb.append(" name=[").append(name).append("]");
+					if (!file.isEmpty()) sb.append(" file=[").append(file).append("]");
+				}
+				default -> {
+					String content = gd.getNextString(), styles = gd.getNextString(), output = gd.getNextString();
+					sb.append("content=[").append(content).append("] styles=[").append(styles).append("] output=[").append(output).append("]");
+					sb.append(String.format(Locale.ROOT, " iterations=%d size=%d batch=%d", (int) gd.getNextNumber(), (int) gd.getNextNumber(),
+						(int) gd.getNextNumber()));
+					if (gd.getNextBoolean()) sb.append(" resume=true");
+					if (!macro) {
+						Prefs.set(PREF + "content", content);
+						Prefs.set(PREF + "styles", styles);
+						Prefs.set(PREF + "output", output);
+					}
+				}
+			}
+			if (!arg.equals("styles")) sb.append(' ').append(gd.getNextString());
+			args = sb.toString();
+		}
+		try {
+			TrainingPlot plot = GraphicsEnvironment.isHeadless() ? null : new TrainingPlot(title + ": loss");
+			String message = switch (arg) {
+				case "learn" -> Headless.learnStyle(args, plot);
+				case "styles" -> Headless.manageStyles(args);
+				default -> Headless.train(args, plot);
+			};
+			if (message.startsWith("Error: ")) throw new IllegalArgumentException(message.substring(7));
+			IJ.log(message);
+			IJ.showStatus(message.lines().findFirst().orElse(""));
+		}
+		catch (Progress.CancelledException e) {
+			IJ.log(title + ": cancelled" + (arg.equals("train") || arg.isEmpty() ? " (a checkpoint was saved; resume=true continues)" : ""));
+		}
+		catch (Exception | OutOfMemoryError e) {
+			IJ.showProgress(1.0);
+			IJ.error(title, e.getMessage() != null ? e.getMessage() : e.toString());
+			if (macro) Macro.abort();
+		}
+	}
+}
