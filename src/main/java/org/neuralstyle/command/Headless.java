@@ -129,7 +129,7 @@ public final class Headless {
 	static final Set<String> LEARN_ARGS;
 	static {
 		java.util.Set<String> k = new java.util.HashSet<>(TrainArgs.KEYS);
-		k.addAll(List.of("content", "styles", "output", "name", "network", "download", "device", "checkpoint", "resume"));
+		k.addAll(List.of("content", "styles", "output", "name", "network", "download", "device", "checkpoint", "resume", "preview_every"));
 		TRAIN_ARGS = Set.copyOf(k);
 		java.util.Set<String> l = new java.util.HashSet<>(TrainArgs.KEYS);
 		l.addAll(List.of("model", "style", "id", "name", "content", "network", "download", "device", "output"));
@@ -164,6 +164,8 @@ public final class Headless {
 				try (var trainer = resume ? org.neuralstyle.stylebank.Trainer.resume(checkpoint, settings, vgg, styles, device)
 					: org.neuralstyle.stylebank.Trainer.fresh(settings, vgg, styles, device))
 				{
+					int previewEvery = (int) GatysArgs.number(k -> a.get(k, null), "preview_every", watcher != null ? 500 : 0);
+					if (previewEvery > 0) trainer.setPreview(previewEvery, content.get(0));
 					trainer.train(content, checkpoint, trainingListener(watcher));
 					java.util.Map<String, byte[]> thumbs = new java.util.HashMap<>();
 					for (var s : styles) thumbs.put(s.id(), org.neuralstyle.imagej.TrainingInputs.thumbnail(s));
@@ -246,6 +248,11 @@ public final class Headless {
 			@Override
 			public void checkpoint(int iteration, Path dir) {
 				System.err.println("[style transfer] checkpoint at iteration " + iteration + ": " + dir);
+			}
+
+			@Override
+			public void preview(int iteration, List<String> ids, List<float[]> images, int w, int h) {
+				if (watcher != null) watcher.preview(iteration, ids, images, w, h);
 			}
 		};
 	}

@@ -15,6 +15,7 @@ public final class TrainingPlot implements Trainer.Listener {
 	private final String title;
 	private final List<Double> xs = new ArrayList<>(), stylize = new ArrayList<>(), xa = new ArrayList<>(), autoencoder = new ArrayList<>();
 	private PlotWindow window;
+	private ij.ImagePlus previewWindow;
 	private long lastDraw;
 
 	public TrainingPlot(String title) {
@@ -35,6 +36,20 @@ public final class TrainingPlot implements Trainer.Listener {
 		if (now - lastDraw > 1000 || iteration == total) {
 			lastDraw = now;
 			draw();
+		}
+	}
+
+	@Override
+	public void preview(int iteration, List<String> styleIds, List<float[]> images, int width, int height) {
+		ij.ImageStack st = new ij.ImageStack(width, height);
+		for (int i = 0; i < images.size(); i++) st.addSlice(styleIds.get(i), GatysRunner.toProcessor(images.get(i), width, height));
+		String t = "Training preview (iteration " + iteration + ")";
+		if (previewWindow == null || previewWindow.getWindow() == null) {
+			previewWindow = new ij.ImagePlus(t, st);
+			previewWindow.show();
+		}
+		else {
+			previewWindow.setStack(t, st);
 		}
 	}
 

@@ -96,6 +96,9 @@ public final class Trainer implements AutoCloseable {
 		}
 
 		default void checkpoint(int iteration, Path dir) {}
+
+		/** Every previewEvery iterations: the preview image stylized in each style (CHW, clamped). */
+		default void preview(int iteration, List<String> styleIds, List<float[]> images, int width, int height) {}
 	}
 
 	/** One entry of the loss history. */
@@ -116,6 +119,14 @@ public final class Trainer implements AutoCloseable {
 	private final List<LossRecord> history = new ArrayList<>();
 	private int iteration;
 	private double lastStyleGradNorm = Double.NaN;
+	private int previewEvery;
+	private ContentImage previewImage;
+
+	/** Shows {@code image} stylized in every style every {@code every} iterations (0 = never). */
+	public void setPreview(int every, ContentImage image) {
+		this.previewEvery = every;
+		this.previewImage = image;
+	}
 
 	private Trainer(Settings s, Vgg vgg, StyleBankModel initial, List<StyleImage> styles, boolean incremental, Device device) {
 		this.s = s;
@@ -230,6 +241,15 @@ public final class Trainer implements AutoCloseable {
 				history.add(rec);
 				iteration++;
 				listener.iteration(iteration, s.iterations(), rec.branch(), rec.loss(), rec.content(), rec.style());
+				if (previewEvery > 0 && previewImage != null && iteration % previewEvery == 0) {
+					List<String> ids = new ArrayList<>();
+					List<float[]> images = new ArrayList<>();
+					for (StyleImage st : styles) {
+						ids.add(st.id());
+						images.add(preview(previewImage.rgb(), previewImage.width(), previewImage.height(), st.id()));
+					}
+					listener.preview(iteration, ids, images, previewImage.width(), previewImage.height());
+				}
 				if (checkpointDir != null && s.checkpointEvery() > 0 && iteration % s.checkpointEvery() == 0) {
 					saveCheckpoint(checkpointDir);
 					listener.checkpoint(iteration, checkpointDir);
