@@ -5,8 +5,10 @@
 //   chelsea-gatys.png          the whole photo in the style of The Starry Night
 //   chelsea-gatys-regions.png  two regions (RoiSet): the oval gets The Starry Night, the polygon
 //                              The Great Wave; the rest keeps its original pixels
+//   chelsea-default-STYLE.png  StyleBank with the default model shipped in the plugin, one per style
+//   chelsea-default-regions.png the default model's styles per region (StyleBank Eq. 6, region-aware)
 // The offline network has random weights: expect colours and brush texture, not the quality of
-// a trained VGG (see README, "Gatys").
+// a trained VGG (see README, "Gatys" and "The default model").
 File.makeDirectory("target/demo");
 samples = "src/test/resources/samples/";
 common = " network=offline size=256 iterations=100 seed=1";
@@ -15,3 +17,10 @@ print(call("org.neuralstyle.command.Headless.gatys", "input=" + samples + "chels
 print(call("org.neuralstyle.command.Headless.gatys", "input=" + samples + "chelsea.png style=" + samples + "starry_night.jpg,"
 	+ samples + "great_wave.jpg rois=" + samples + "chelsea-regions.zip styles=alpha:1,beta:2 outside=keep feather=6"
 	+ common + " output=target/demo/chelsea-gatys-regions.png"));
+styles = newArray("starry_night", "the_scream", "great_wave");
+for (i = 0; i < styles.length; i++)
+	print(call("org.neuralstyle.command.Headless.stylize", "input=" + samples + "chelsea.png style=" + styles[i]
+		+ " output=target/demo/chelsea-default-" + styles[i] + ".png"));
+print(call("org.neuralstyle.command.Headless.stylizeRegions", "input=" + samples + "chelsea.png rois=" + samples
+	+ "chelsea-regions.zip styles=alpha:starry_night,beta:great_wave outside=keep feather=6"
+	+ " output=target/demo/chelsea-default-regions.png"));

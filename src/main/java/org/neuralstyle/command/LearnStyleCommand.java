@@ -1,9 +1,6 @@
 package org.neuralstyle.command;
 
-import org.scijava.ItemIO;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
-import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
@@ -11,7 +8,7 @@ import java.io.File;
 
 /** SciJava door to incremental style learning (no menu path; the menu entry is the ImageJ 1.x one). */
 @Plugin(type = Command.class, headless = true, label = "Learn New StyleBank Style")
-public class LearnStyleCommand extends ContextCommand {
+public class LearnStyleCommand extends MessageCommand {
 
 	@Parameter(label = "Model", style = "both")
 	private File model;
@@ -28,15 +25,9 @@ public class LearnStyleCommand extends ContextCommand {
 	@Parameter(label = "Other settings (key=value ..., see README)", required = false)
 	private String options = "";
 
-	@Parameter(type = ItemIO.OUTPUT)
-	private String message;
-
-	@Parameter(required = false)
-	private LogService log;
-
 	@Override
-	public void run() {
-		message = TrainingCommands.call(this, log, () -> Headless.learnStyle("model=[" + model + "] style=[" + style + "] content=["
-			+ content + "]" + (id == null || id.isBlank() ? "" : " id=" + id.trim()) + " " + options, TrainingCommands.cancelOn(this)));
+	String compute() throws Exception {
+		return Headless.learnStyle("model=[" + model + "] style=[" + style + "] content=[" + content + "]"
+			+ (id == null || id.isBlank() ? "" : " id=" + id.trim()) + " " + options, stopOnCancel());
 	}
 }

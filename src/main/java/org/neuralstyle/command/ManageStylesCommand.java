@@ -1,9 +1,6 @@
 package org.neuralstyle.command;
 
-import org.scijava.ItemIO;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
-import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
@@ -11,7 +8,7 @@ import java.io.File;
 
 /** SciJava door to the style library (no menu path; the menu entry is the ImageJ 1.x one). */
 @Plugin(type = Command.class, headless = true, label = "Manage StyleBank Styles")
-public class ManageStylesCommand extends ContextCommand {
+public class ManageStylesCommand extends MessageCommand {
 
 	@Parameter(label = "Model", style = "both")
 	private File model;
@@ -28,18 +25,12 @@ public class ManageStylesCommand extends ContextCommand {
 	@Parameter(label = "Style file (export/import)", required = false, style = "both")
 	private File file;
 
-	@Parameter(type = ItemIO.OUTPUT)
-	private String message;
-
-	@Parameter(required = false)
-	private LogService log;
-
 	@Override
-	public void run() {
+	String compute() {
 		StringBuilder a = new StringBuilder("model=[" + model + "] action=" + action);
 		if (style != null && !style.isBlank()) a.append(" style=").append(style.trim());
 		if (name != null && !name.isBlank()) a.append(" name=[").append(name.trim()).append(']');
 		if (file != null) a.append(" file=[").append(file).append(']');
-		message = TrainingCommands.call(this, log, () -> Headless.manageStyles(a.toString()));
+		return Headless.manageStyles(a.toString());
 	}
 }

@@ -1,9 +1,6 @@
 package org.neuralstyle.command;
 
-import org.scijava.ItemIO;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
-import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
@@ -11,7 +8,7 @@ import java.io.File;
 
 /** SciJava door to StyleBank training (no menu path; the menu entry is the ImageJ 1.x one). */
 @Plugin(type = Command.class, headless = true, label = "Train StyleBank Model")
-public class TrainCommand extends ContextCommand {
+public class TrainCommand extends MessageCommand {
 
 	@Parameter(label = "Content images folder", style = "directory")
 	private File content;
@@ -25,15 +22,8 @@ public class TrainCommand extends ContextCommand {
 	@Parameter(label = "Other settings (key=value ..., see README)", required = false)
 	private String options = "";
 
-	@Parameter(type = ItemIO.OUTPUT)
-	private String message;
-
-	@Parameter(required = false)
-	private LogService log;
-
 	@Override
-	public void run() {
-		message = TrainingCommands.call(this, log, () -> Headless.train("content=[" + content + "] styles=[" + styles + "] output=["
-			+ output + "] " + options, TrainingCommands.cancelOn(this)));
+	String compute() throws Exception {
+		return Headless.train("content=[" + content + "] styles=[" + styles + "] output=[" + output + "] " + options, stopOnCancel());
 	}
 }

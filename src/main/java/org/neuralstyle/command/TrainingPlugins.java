@@ -23,6 +23,25 @@ public class TrainingPlugins implements PlugIn {
 
 	static final String PREF = "neuralstyle.train.";
 
+	/** The styles' thumbnails as a labelled stack (the list action in the GUI). */
+	static void showThumbnails(String args) throws Exception {
+		String modelText = Macro.getValue(args, "model", "");
+		var model = org.neuralstyle.stylebank.StyleBankModel.load(org.neuralstyle.stylebank.DefaultModel.resolve(modelText));
+		ij.ImageStack stack = new ij.ImageStack(96, 96);
+		for (var st : model.styles()) {
+			byte[] png = model.thumbnail(st.id());
+			ij.process.ColorProcessor cp = new ij.process.ColorProcessor(96, 96);
+			cp.setColor(java.awt.Color.WHITE);
+			cp.fill();
+			if (png != null) {
+				java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+				if (img != null) cp.insert(new ij.process.ColorProcessor(img), (96 - img.getWidth()) / 2, (96 - img.getHeight()) / 2);
+			}
+			stack.addSlice(st.id() + " (" + st.name() + ")", cp);
+		}
+		if (stack.getSize() > 0) new ij.ImagePlus("Styles of " + model.name(), stack).show();
+	}
+
 	@Override
 	public void run(String arg) {
 		String options = Macro.getOptions();
@@ -113,6 +132,7 @@ public class TrainingPlugins implements PlugIn {
 			if (message.startsWith("Error: ")) throw new IllegalArgumentException(message.substring(7));
 			IJ.log(message);
 			IJ.showStatus(message.lines().findFirst().orElse(""));
+			if (arg.equals("styles") && args.contains("action=list") && !GraphicsEnvironment.isHeadless()) showThumbnails(args);
 		}
 		catch (Progress.CancelledException e) {
 			IJ.log(title + ": cancelled" + (arg.equals("train") || arg.isEmpty() ? " (a checkpoint was saved; resume=true continues)" : ""));

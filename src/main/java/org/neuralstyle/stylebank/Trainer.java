@@ -333,10 +333,16 @@ public final class Trainer implements AutoCloseable {
 				lc = content.getFloat() * s.contentWeight();
 				ls = style.getFloat() * s.styleWeight();
 			}
-			if (!incremental) lastStyleGradNorm = gradNorm(autoencoderKeys);
+			double norm = incremental ? 0 : gradNorm(autoencoderKeys);
+			Set<String> banks = new LinkedHashSet<>(used);
+			banks.removeAll(autoencoderKeys);
+			double bankNorm = gradNorm(banks);
 			Engines.inferenceMode();
+			if (!Double.isFinite(loss) || !Double.isFinite(norm) || !Double.isFinite(bankNorm)) return skipped("stylize", loss);
+			if (!incremental) lastStyleGradNorm = norm;
 			for (String key : used) if (trainable(key)) adam(key, lr, 1);
 		}
+		nonFinite = 0;
 		return new LossRecord(iteration + 1, "stylize", loss, lc, ls);
 	}
 
@@ -353,11 +359,26 @@ public final class Trainer implements AutoCloseable {
 				loss = mse.getFloat();
 			}
 			double aeNorm = gradNorm(autoencoderKeys);
-			double scale = Double.isNaN(lastStyleGradNorm) || aeNorm == 0 ? 1 : s.lambda() * lastStyleGradNorm / aeNorm;
 			Engines.inferenceMode();
+			if (!Double.isFinite(loss) || !Double.isFinite(aeNorm)) return skipped("autoencoder", loss);
+			// the paper's rescaling, bounded so that a vanishing reconstruction gradient cannot overflow float
+			double scale = Double.isNaN(lastStyleGradNorm) || aeNorm == 0 ? 1 : s.lambda() * lastStyleGradNorm / aeNorm;
+			scale = Math.max(1e-3, Math.min(1e3, scale));
 			for (String key : autoencoderKeys) adam(key, lr, scale);
 		}
+		nonFinite = 0;
 		return new LossRecord(iteration + 1, "autoencoder", loss, loss, 0);
+	}
+
+	private int nonFinite;
+
+	/** A step whose loss or gradient is not finite changes nothing; ten in a row stop training. */
+	private LossRecord skipped(String branch, double loss) {
+		if (++nonFinite >= 10) {
+			throw new IllegalStateException("training diverged at iteration " + (iteration + 1) + " (the loss is " + loss
+				+ " for 10 steps in a row); resume from the last checkpoint with a lower learning rate (lr=)");
+		}
+		return new LossRecord(iteration + 1, branch, loss, Double.NaN, Double.NaN);
 	}
 
 	private void zeroGradients() {
@@ -450,8 +471,9 @@ public final class Trainer implements AutoCloseable {
 		j.addProperty("iteration", iteration);
 		j.addProperty("lastStyleGradNorm", Double.isNaN(lastStyleGradNorm) ? -1 : lastStyleGradNorm);
 		j.add("settings", s.toJson());
-		j.add("history", new Gson().toJsonTree(history));
-		Files.writeString(dir.resolve("checkpoint.json"), new GsonBuilder().setPrettyPrinting().create().toJson(j), StandardCharsets.UTF_8);
+		Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create(); // skipped steps hold NaN
+		j.add("history", gson.toJsonTree(history));
+		Files.writeString(dir.resolve("checkpoint.json"), gson.toJson(j), StandardCharsets.UTF_8);
 	}
 
 	/** Continues a checkpoint of joint training: same settings, weights, optimizer state and position in the data stream. */

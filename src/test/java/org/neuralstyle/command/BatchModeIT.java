@@ -44,7 +44,7 @@ class BatchModeIT {
 	static Result imagej(String macro, String args) throws IOException, InterruptedException {
 		Path imagej = Path.of(System.getProperty("imagej.dir", "target/imagej"));
 		List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-			"-Dplugins.dir=" + imagej, "-jar", imagej.resolve("ij.jar").toString(), "-batch", macro, args));
+			"-Dplugins.dir=" + imagej, "-Dneuralstyle.models=" + System.getProperty("neuralstyle.models", "target/test-models"), "-jar", imagej.resolve("ij.jar").toString(), "-batch", macro, args));
 		ProcessBuilder pb = new ProcessBuilder(cmd);
 		pb.environment().remove("DISPLAY");
 		Path out = Files.createTempFile("ij-out", ".txt"), err = Files.createTempFile("ij-err", ".txt");
@@ -162,6 +162,9 @@ class BatchModeIT {
 		for (String f : new String[] { "target/demo/chelsea-gatys.png", "target/demo/chelsea-gatys-regions.png" }) {
 			assertEquals(256, IJ.openImage(f).getWidth(), f);
 		}
+		for (String f : new String[] { "starry_night", "the_scream", "great_wave", "regions" }) {
+			assertEquals(451, IJ.openImage("target/demo/chelsea-default-" + f + ".png").getWidth(), f);
+		}
 	}
 
 	@Test
@@ -201,6 +204,18 @@ class BatchModeIT {
 		assertTrue(r.err().contains("another autoencoder"), r.err());
 		r = imagej("macros/stylize.ijm", "input=" + content.resolve("c0.png") + " model=" + model + " style=wave2 output=" + tmp.resolve("w.png"));
 		assertEquals(0, r.exit(), r.err());
+	}
+
+	@Test
+	void withoutModelTheShippedDefaultModelIsUsed() throws Exception {
+		Path in = tmp.resolve("in.png");
+		new FileSaver(sample(50, 40)).saveAsPng(in.toString());
+		Path out = tmp.resolve("default.png");
+		Result r = imagej("macros/stylize.ijm", "input=" + in + " style=great_wave output=" + out);
+		assertEquals(0, r.exit(), r.err());
+		assertEquals(50, IJ.openImage(out.toString()).getWidth());
+		Result bad = imagej("macros/stylize.ijm", "input=" + in + " style=nope output=" + out);
+		assertTrue(bad.err().contains("starry_night") && bad.err().contains("the_scream"), bad.err());
 	}
 
 	@Test
