@@ -12,8 +12,8 @@ import org.neuralstyle.nn.Engines;
 import org.neuralstyle.stylebank.ModelCache;
 import org.neuralstyle.stylebank.StyleBankNetwork;
 import org.neuralstyle.stylebank.StyleMix;
+import org.neuralstyle.stylebank.TiledInference;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -41,7 +41,7 @@ public final class StyleBankRunner {
 			throw new IllegalArgumentException("model not found: " + request.model()
 				+ " (choose a StyleBank model folder or .zip)");
 		}
-		checkMemory(source);
+		MemoryBudget.checkHeap(source.getWidth(), source.getHeight());
 		return Engines.withPluginClassLoader(() -> run(source, request, progress));
 	}
 
@@ -50,6 +50,7 @@ public final class StyleBankRunner {
 		Device device = Engines.device(request.device());
 		StyleBankNetwork net = ModelCache.network(request.model(), device);
 		StyleMix mix = StyleMix.parse(request.style(), net.model());
+		int tile = MemoryBudget.tileSize(source.getWidth(), source.getHeight(), net.model().channels()[0]);
 		int n = source.getStackSize();
 		ImageStack in = source.getStack();
 		ImageStack out = new ImageStack(source.getWidth(), source.getHeight());
@@ -59,8 +60,17 @@ public final class StyleBankRunner {
 				progress.report(i - 1, n, "Stylizing " + (n > 1 ? "slice " + i + "/" + n + " " : "") + "with " + mix.label());
 				try (NDManager slice = manager.newSubManager()) {
 					NDArray x = ImagePlanes.toTensor(source, i, slice);
-					NDArray y = net.apply(x, mix);
-					out.addSlice(in.getSliceLabel(i), ImagePlanes.toColorProcessor(y));
+					if (tile > 0) {
+						// larger than the memory budget: exact tiles (global statistics, several passes)
+						float[] y = TiledInference.apply(net, x.toFloatArray(), source.getWidth(), source.getHeight(), mix, tile, progress);
+						x.close();
+						out.addSlice(in.getSliceLabel(i), ImagePlanes.toColorProcessor(slice.create(y,
+							new ai.djl.ndarray.types.Shape(3, source.getHeight(), source.getWidth()))));
+					}
+					else {
+						NDArray y = net.apply(x, mix);
+						out.addSlice(in.getSliceLabel(i), ImagePlanes.toColorProcessor(y));
+					}
 				}
 			}
 		}
@@ -83,29 +93,18 @@ public final class StyleBankRunner {
 	}
 
 	/**
-	 * Declines images whose activations would not fit in memory, with advice, instead of
-	 * failing deep inside libtorch. The largest tensors are the c1-channel full-size maps.
+	 * Declines images whose activations would not fit in the memory budget where no tiled path
+	 * exists yet (region styles), with advice, instead of failing deep inside libtorch.
 	 */
 	static void checkMemory(ImagePlus source) {
-		long pixels = (long) source.getWidth() * source.getHeight();
-		long available = physicalMemory();
-		long needed = pixels * 4L * 32 * 4; // four live 32-channel float maps (paper width)
-		if (available > 0 && needed > available * 3 / 4) {
+		long needed = MemoryBudget.untiledBytes(source.getWidth(), source.getHeight(), 32);
+		long budget = MemoryBudget.bytes();
+		if (needed > budget) {
 			throw new IllegalArgumentException(String.format(
-				"the image is %d x %d pixels; stylizing it at once needs about %.1f GB but this machine has %.1f GB. "
-					+ "Scale it down (Image > Scale) or crop it, and try again.",
-				source.getWidth(), source.getHeight(), needed / 1e9, available / 1e9));
+				"the image is %d x %d pixels; styling regions at once needs about %.1f GB but the memory budget is %.1f GB "
+					+ "(region styles are not tiled yet). Scale it down (Image > Scale) or crop it, or raise the budget "
+					+ "(-Dneuralstyle.memory.mb=...), and try again.",
+				source.getWidth(), source.getHeight(), needed / 1e9, budget / 1e9));
 		}
-	}
-
-	private static long physicalMemory() {
-		try {
-			var os = ManagementFactory.getOperatingSystemMXBean();
-			if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getTotalMemorySize();
-		}
-		catch (RuntimeException | LinkageError e) {
-			// not a HotSpot JVM: no estimate
-		}
-		return -1;
 	}
 }

@@ -190,6 +190,11 @@ public final class StyleBankNetwork implements AutoCloseable {
 		return out;
 	}
 
+	/** The side the network works on for an image side n: a multiple of 4, at least {@code minSide}. */
+	public int paddedSize(int n) {
+		return (int) Math.max(minSide, (n + 3L) / 4 * 4);
+	}
+
 	/** Pads bottom/right to the network's size: multiples of 4, at least {@code minSide}. */
 	private NDArray padToNetworkSize(NDArray x) {
 		long h = x.getShape().get(2), w = x.getShape().get(3);

@@ -244,6 +244,21 @@ class StyleBankRunnerTest {
 	}
 
 	@Test
+	void imagesOverTheMemoryBudgetAreTiledWithTheSameResult() throws Exception {
+		ImagePlus imp = randomRgb(700, 520, 8);
+		int[] whole = (int[]) run(imp).getProcessor().getPixels();
+		System.setProperty("neuralstyle.memory.mb", "16");
+		try {
+			assertTrue(MemoryBudget.tileSize(700, 520, 8) > 0, "16 MB forces tiles");
+			int[] tiled = (int[]) run(imp).getProcessor().getPixels();
+			assertMostlyEqual(whole, tiled, "tiled");
+		}
+		finally {
+			System.clearProperty("neuralstyle.memory.mb");
+		}
+	}
+
+	@Test
 	void clearErrors() {
 		ImagePlus imp = randomRgb(8, 8, 4);
 		var e = assertThrows(IllegalArgumentException.class, () -> StyleBankRunner.apply(imp,

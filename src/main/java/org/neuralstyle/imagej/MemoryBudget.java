@@ -1,0 +1,72 @@
+package org.neuralstyle.imagej;
+
+import org.neuralstyle.stylebank.TiledInference;
+
+import java.lang.management.ManagementFactory;
+
+/**
+ * How much native memory one StyleBank pass may use, and when to tile. The budget is the
+ * system property {@code neuralstyle.memory.mb} if set, else half of the machine's physical
+ * memory minus the Java heap's maximum (libtorch's tensors live outside the heap), at least 1 GB.
+ */
+public final class MemoryBudget {
+
+	private MemoryBudget() {}
+
+	public static long bytes() {
+		String p = System.getProperty("neuralstyle.memory.mb");
+		if (p != null && !p.isBlank()) {
+			try {
+				return Math.max(64, Long.parseLong(p.trim())) << 20;
+			}
+			catch (NumberFormatException e) {
+				throw new IllegalArgumentException("neuralstyle.memory.mb must be a number of megabytes, got '" + p + "'");
+			}
+		}
+		long physical = physicalMemory();
+		if (physical <= 0) return 2L << 30;
+		return Math.max(1L << 30, (physical - Runtime.getRuntime().maxMemory()) / 2);
+	}
+
+	/** Native bytes for an untiled pass: about four live c1-channel float maps of the (padded) image. */
+	public static long untiledBytes(int w, int h, int c1) {
+		long pixels = (long) ((w + 3) / 4 * 4) * ((h + 3) / 4 * 4);
+		return pixels * c1 * 4L * 4 + pixels * 3 * 4L * 4;
+	}
+
+	/** 0 when the image fits the budget at once, else the tile side (a multiple of 4) whose pass fits it. */
+	public static int tileSize(int w, int h, int c1) {
+		long budget = bytes();
+		if (untiledBytes(w, h, c1) <= budget) return 0;
+		int t = 2048;
+		while (t > 64 && untiledBytes(t + 2 * TiledInference.MARGIN, t + 2 * TiledInference.MARGIN, c1) > budget) t /= 2;
+		return t;
+	}
+
+	/**
+	 * Declines a plane whose input and output copies (about 28 bytes a pixel) would not fit in
+	 * the Java heap, with advice, before any work starts.
+	 */
+	public static void checkHeap(int w, int h) {
+		long needed = (long) w * h * 28;
+		Runtime rt = Runtime.getRuntime();
+		long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+		if (needed > free) {
+			throw new IllegalArgumentException(String.format(
+				"the image is %d x %d pixels; its copies need about %.1f GB of Java memory but only %.1f GB are free. "
+					+ "Scale it down (Image > Scale) or crop it, or give ImageJ more memory (Edit > Options > Memory & Threads), "
+					+ "and try again.", w, h, needed / 1e9, free / 1e9));
+		}
+	}
+
+	private static long physicalMemory() {
+		try {
+			var os = ManagementFactory.getOperatingSystemMXBean();
+			if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getTotalMemorySize();
+		}
+		catch (RuntimeException | LinkageError e) {
+			// not a HotSpot JVM: no estimate
+		}
+		return -1;
+	}
+}
