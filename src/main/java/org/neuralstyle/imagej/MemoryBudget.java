@@ -17,7 +17,7 @@ public final class MemoryBudget {
 		String p = System.getProperty("neuralstyle.memory.mb");
 		if (p != null && !p.isBlank()) {
 			try {
-				return Math.max(64, Long.parseLong(p.trim())) << 20;
+				return Math.max(8, Long.parseLong(p.trim())) << 20;
 			}
 			catch (NumberFormatException e) {
 				throw new IllegalArgumentException("neuralstyle.memory.mb must be a number of megabytes, got '" + p + "'");
