@@ -28,10 +28,13 @@ public final class MemoryBudget {
 		return Math.max(1L << 30, (physical - Runtime.getRuntime().maxMemory()) / 2);
 	}
 
-	/** Native bytes for an untiled pass: about four live c1-channel float maps of the (padded) image. */
+	/**
+	 * Native bytes for an untiled pass: about eight c1-channel float maps of the (padded) image
+	 * (measured: 4.5 GB peak RSS for 2048 x 2048 with the paper's 32 channels).
+	 */
 	public static long untiledBytes(int w, int h, int c1) {
 		long pixels = (long) ((w + 3) / 4 * 4) * ((h + 3) / 4 * 4);
-		return pixels * c1 * 4L * 4 + pixels * 3 * 4L * 4;
+		return pixels * c1 * 4L * 8 + pixels * 3 * 4L * 4;
 	}
 
 	/** 0 when the image fits the budget at once, else the tile side (a multiple of 4) whose pass fits it. */

@@ -73,7 +73,7 @@ public final class RegionStyleRunner {
 		if (!Files.exists(request.model())) {
 			throw new IllegalArgumentException("model not found: " + request.model() + " (choose a StyleBank model folder or .zip)");
 		}
-		StyleBankRunner.checkMemory(source);
+		MemoryBudget.checkHeap(source.getWidth(), source.getHeight());
 		return Engines.withPluginClassLoader(() -> run(source, rois, request, progress));
 	}
 
@@ -135,6 +135,7 @@ public final class RegionStyleRunner {
 		int w = source.getWidth(), h = source.getHeight();
 		for (int i = 0; i < rois.size(); i++) RoiMasks.mask(rois.get(i), RoiMasks.name(rois.get(i), i), w, h); // fail early
 
+		int tile = MemoryBudget.tileSize(w, h, model.channels()[0]);
 		int n = source.getStackSize();
 		ImageStack out = new ImageStack(w, h);
 		Map<List<Integer>, PlaneMasks> cache = new HashMap<>();
@@ -149,12 +150,11 @@ public final class RegionStyleRunner {
 					NDArray x = ImagePlanes.toTensor(source, p, slice);
 					NDArray y;
 					if (masks.regions.isEmpty()) {
-						y = outside.keepOriginal() ? x : net.apply(x, outside.mix());
+						y = outside.keepOriginal() ? x
+							: StyleBankRunner.stylize(net, x, null, List.of(outside.mix()), request.fusion(), tile, progress);
 					}
 					else {
-						List<NDArray> m = new ArrayList<>();
-						for (float[] mask : masks.regions) m.add(slice.create(mask, new Shape(1, 1, h, w)));
-						y = net.applyRegions(x, m, masks.mixes, request.fusion());
+						y = StyleBankRunner.stylize(net, x, masks.regions, masks.mixes, request.fusion(), tile, progress);
 						if (outside.keepOriginal() && masks.outside != null) {
 							// pixel-space blend with the soft outside mask: untouched pixels stay bit-identical
 							NDArray keep = slice.create(masks.outside, new Shape(1, 1, h, w));

@@ -13,6 +13,10 @@ import org.neuralstyle.stylebank.ModelCache;
 import org.neuralstyle.stylebank.StyleBankNetwork;
 import org.neuralstyle.stylebank.StyleMix;
 import org.neuralstyle.stylebank.TiledInference;
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,22 +64,72 @@ public final class StyleBankRunner {
 				progress.report(i - 1, n, "Stylizing " + (n > 1 ? "slice " + i + "/" + n + " " : "") + "with " + mix.label());
 				try (NDManager slice = manager.newSubManager()) {
 					NDArray x = ImagePlanes.toTensor(source, i, slice);
-					if (tile > 0) {
-						// larger than the memory budget: exact tiles (global statistics, several passes)
-						float[] y = TiledInference.apply(net, x.toFloatArray(), source.getWidth(), source.getHeight(), mix, tile, progress);
-						x.close();
-						out.addSlice(in.getSliceLabel(i), ImagePlanes.toColorProcessor(slice.create(y,
-							new ai.djl.ndarray.types.Shape(3, source.getHeight(), source.getWidth()))));
-					}
-					else {
-						NDArray y = net.apply(x, mix);
-						out.addSlice(in.getSliceLabel(i), ImagePlanes.toColorProcessor(y));
-					}
+					out.addSlice(in.getSliceLabel(i), ImagePlanes.toColorProcessor(stylize(net, x, null, List.of(mix),
+						StyleBankNetwork.Fusion.PAPER, tile, progress)));
 				}
 			}
 		}
 		progress.report(n, n, "Stylized with " + mix.label());
 		return resultImage(source, out, source.getShortTitle() + "-" + mix.label());
+	}
+
+	/** For tests: a pass over more input pixels than this fails as if out of memory (0 = off). */
+	static volatile long simulatedMemoryLimitPixels;
+
+	/**
+	 * One plane (1 x 3 x H x W) through the network: whole when {@code tile} is 0, else in exact
+	 * tiles. Out of memory (Java or native) in a pass makes the tiles smaller and tries again
+	 * (1024, 512, ... 64 pixels); only when even 64-pixel tiles fail does the user see one message.
+	 * {@code masks} (full-size, normalised) with one mix each, or null for {@code mixes.get(0)} everywhere.
+	 */
+	static NDArray stylize(StyleBankNetwork net, NDArray x, List<float[]> masks, List<StyleMix> mixes, StyleBankNetwork.Fusion fusion,
+		int tile, Progress progress)
+	{
+		int h = (int) x.getShape().get(2), w = (int) x.getShape().get(3);
+		int t = tile;
+		if (t == 0) {
+			try {
+				simulateMemory((long) w * h);
+				if (masks == null) return net.apply(x, mixes.get(0));
+				List<NDArray> m = new ArrayList<>();
+				for (float[] mask : masks) m.add(x.getManager().create(mask, new Shape(1, 1, h, w)));
+				return net.applyRegions(x, m, mixes, fusion);
+			}
+			catch (OutOfMemoryError | EngineException e) {
+				if (!outOfMemory(e)) throw e;
+				t = 1024;
+				progress.report(0, 1, "Out of memory for the whole image; retrying in tiles of " + t + " pixels");
+			}
+		}
+		float[] in = x.toFloatArray();
+		while (true) {
+			try {
+				simulateMemory((long) (t + 2 * TiledInference.MARGIN) * (t + 2 * TiledInference.MARGIN));
+				float[] y = TiledInference.apply(net, in, w, h, masks, mixes, fusion, t, progress);
+				return x.getManager().create(y, new Shape(1, 3, h, w));
+			}
+			catch (OutOfMemoryError | EngineException e) {
+				if (!outOfMemory(e)) throw e;
+				if (t <= 64) {
+					throw new IllegalArgumentException("out of memory even in tiles of 64 pixels (" + e.getMessage() + "). Close other "
+						+ "images or programs, give ImageJ more memory, or scale the image down, and try again.");
+				}
+				t /= 2;
+				progress.report(0, 1, "Out of memory; retrying in tiles of " + t + " pixels");
+			}
+		}
+	}
+
+	private static void simulateMemory(long pixels) {
+		long limit = simulatedMemoryLimitPixels;
+		if (limit > 0 && pixels > limit) throw new OutOfMemoryError("simulated: " + pixels + " pixels in one pass");
+	}
+
+	/** Java's OutOfMemoryError, or libtorch's allocation failures (CPU "can't allocate", CUDA "out of memory"). */
+	static boolean outOfMemory(Throwable e) {
+		if (e instanceof OutOfMemoryError) return true;
+		String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+		return m.contains("out of memory") || m.contains("can't allocate") || m.contains("cannot allocate") || m.contains("bad_alloc");
 	}
 
 	/** A new image with the source's calibration, dimensions and info. */

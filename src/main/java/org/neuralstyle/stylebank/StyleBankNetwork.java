@@ -147,7 +147,7 @@ public final class StyleBankNetwork implements AutoCloseable {
 	}
 
 	/** W * (M . F) + M . b, computed as conv(M . F, W, b) - (1 - M) . b so that M = 1 equals {@link #bank}. */
-	private NDArray maskedBank(NDArray f, NDArray m, StyleMix mix) {
+	NDArray maskedBank(NDArray f, NDArray m, StyleMix mix) {
 		try (NDArray mf = f.mul(m); NDArray conv = bank(mf, mix); NDArray bias = fusedBias(mix, f);
 			NDArray inv = m.neg().add(1f); NDArray correction = inv.mul(bias))
 		{

@@ -38,7 +38,20 @@ public final class TiledInference {
 	 * {@link StyleBankNetwork#apply} up to float rounding.
 	 */
 	public static float[] apply(StyleBankNetwork net, float[] chw, int w, int h, StyleMix mix, int tile, Progress progress) {
+		return apply(net, chw, w, h, null, List.of(mix), StyleBankNetwork.Fusion.PAPER, tile, progress);
+	}
+
+	/**
+	 * Region fusion in tiles: {@code masks} (H x W each, summing to 1, as for
+	 * {@link StyleBankNetwork#applyRegions}) with one mix each; {@code masks == null} means one
+	 * mix everywhere. Region-aware decoding accumulates each region's weighted statistics.
+	 */
+	public static float[] apply(StyleBankNetwork net, float[] chw, int w, int h, List<float[]> masks, List<StyleMix> mixes,
+		StyleBankNetwork.Fusion fusion, int tile, Progress progress)
+	{
 		int t = Math.max(16, (tile + 3) / 4 * 4);
+		boolean regionAware = masks != null && fusion == StyleBankNetwork.Fusion.REGION_AWARE;
+		int groups = masks == null ? 1 : masks.size();
 		int ph = net.paddedSize(h), pw = net.paddedSize(w);
 		Map<String, NDArray> p = net.parameters(List.of());
 		List<int[]> tiles = new ArrayList<>();
@@ -47,12 +60,14 @@ public final class TiledInference {
 		float[] out = new float[3 * w * h];
 		Engines.inferenceMode();
 		try (NDManager m = Engines.pytorch().newBaseManager(net.device())) {
-			List<float[][]> stats = new ArrayList<>(); // per normalised layer: {mean[], 1/std[]}
+			// per normalised layer and statistics group (one, or one per region in region-aware decoder layers): {mean[], 1/std[]}
+			List<float[][][]> stats = new ArrayList<>();
 			for (int pass = 0; pass < passes; pass++) {
 				int channels = pass < NORMALISED.length ? (int) p.get(NORMALISED[pass] + ".weight").getShape().get(0) : 3;
-				// per channel mean and sum of squared deviations, tiles merged with Chan et al.'s formula
-				double[] mean = new double[channels], m2 = new double[channels];
-				long count = 0;
+				int g = regionAware && pass >= 3 && pass < NORMALISED.length ? groups : 1;
+				// per group and channel: weighted mean and sum of squared deviations, tiles merged with Chan et al.'s formula
+				double[][] mean = new double[g][channels], m2 = new double[g][channels];
+				double[] count = new double[g];
 				for (int i = 0; i < tiles.size(); i++) {
 					progress.checkCancelled();
 					progress.report(pass * tiles.size() + i, passes * tiles.size(), "Stylizing tile " + (i + 1) + "/" + tiles.size()
@@ -61,24 +76,37 @@ public final class TiledInference {
 					int y0 = Math.max(0, ty - MARGIN), y1 = Math.min(ph, ty + t + MARGIN);
 					int x0 = Math.max(0, tx - MARGIN), x1 = Math.min(pw, tx + t + MARGIN);
 					try (NDManager tm = m.newSubManager()) {
-						NDArray crop = tm.create(crop(chw, w, h, ph, pw, y0, y1, x0, x1), new Shape(1, 3, y1 - y0, x1 - x0));
-						NDArray a = run(net, p, crop, mix, stats, pass);
+						NDArray crop = tm.create(crop(chw, 3, w, h, ph, pw, y0, y1, x0, x1), new Shape(1, 3, y1 - y0, x1 - x0));
+						List<NDArray> cropMasks = new ArrayList<>();
+						if (masks != null) {
+							for (float[] mk : masks) cropMasks.add(tm.create(crop(mk, 1, w, h, ph, pw, y0, y1, x0, x1), new Shape(1, 1, y1 - y0, x1 - x0)));
+						}
+						NDArray a = run(net, p, crop, cropMasks, mixes, regionAware, stats, pass);
 						int s = pass < NORMALISED.length ? scale(pass) : 1;
 						int cy0 = (ty - y0) / s, cx0 = (tx - x0) / s;
 						int cy1 = Math.min((int) a.getShape().get(2), cy0 + t / s), cx1 = Math.min((int) a.getShape().get(3), cx0 + t / s);
-						NDArray core = a.get(":, :, " + cy0 + ":" + cy1 + ", " + cx0 + ":" + cx1);
+						String coreIndex = ":, :, " + cy0 + ":" + cy1 + ", " + cx0 + ":" + cx1;
+						NDArray core = a.get(coreIndex);
 						if (pass < NORMALISED.length) {
-							long n = (long) (cy1 - cy0) * (cx1 - cx0);
-							NDArray tileMean = core.sum(new int[] { 0, 2, 3 }, true).div((float) n);
-							float[] mt = tileMean.toFloatArray();
-							float[] dev = core.sub(tileMean).square().sum(new int[] { 0, 2, 3 }).toFloatArray();
-							for (int c = 0; c < channels; c++) {
-								double delta = mt[c] - mean[c];
-								long total = count + n;
-								mean[c] += delta * n / total;
-								m2[c] += dev[c] + delta * delta * count * n / total;
+							int[] hw = { 0, 2, 3 };
+							for (int gi = 0; gi < g; gi++) {
+								NDArray weight = g == 1 ? null : Layers.averagePool(Layers.padEnd(Layers.padEnd(cropMasks.get(gi), 2,
+									net.paddedSize(y1 - y0)), 3, net.paddedSize(x1 - x0)), s).get(coreIndex);
+								double n = weight == null ? (double) (cy1 - cy0) * (cx1 - cx0) : weight.sum().getFloat();
+								if (n <= 0) continue;
+								NDArray weighted = weight == null ? core : core.mul(weight);
+								NDArray tileMean = weighted.sum(hw, true).div((float) n);
+								float[] mt = tileMean.toFloatArray();
+								NDArray sq = core.sub(tileMean).square();
+								float[] dev = (weight == null ? sq : sq.mul(weight)).sum(hw).toFloatArray();
+								for (int c = 0; c < channels; c++) {
+									double delta = mt[c] - mean[gi][c];
+									double total = count[gi] + n;
+									mean[gi][c] += delta * n / total;
+									m2[gi][c] += dev[c] + delta * delta * count[gi] * n / total;
+								}
+								count[gi] += n;
 							}
-							count += n;
 						}
 						else {
 							copyOut(core.toFloatArray(), cy1 - cy0, cx1 - cx0, ty, tx, out, w, h);
@@ -86,12 +114,16 @@ public final class TiledInference {
 					}
 				}
 				if (pass < NORMALISED.length) {
-					float[] mu = new float[channels], inv = new float[channels];
-					for (int c = 0; c < channels; c++) {
-						mu[c] = (float) mean[c];
-						inv[c] = (float) (1 / Math.sqrt(m2[c] / count + Layers.IN_EPS));
+					float[][][] layer = new float[g][][];
+					for (int gi = 0; gi < g; gi++) {
+						float[] mu = new float[channels], inv = new float[channels];
+						for (int c = 0; c < channels; c++) {
+							mu[c] = (float) mean[gi][c];
+							inv[c] = (float) (1 / Math.sqrt((count[gi] > 0 ? m2[gi][c] / count[gi] : 0) + Layers.IN_EPS));
+						}
+						layer[gi] = new float[][] { mu, inv };
 					}
-					stats.add(new float[][] { mu, inv });
+					stats.add(layer);
 				}
 			}
 		}
@@ -109,12 +141,31 @@ public final class TiledInference {
 	 * {@code stop}; returns the pre-normalisation activation of layer {@code stop}, or the
 	 * clamped output when every layer's statistics are known.
 	 */
-	private static NDArray run(StyleBankNetwork net, Map<String, NDArray> p, NDArray x, StyleMix mix, List<float[][]> stats, int stop) {
+	private static NDArray run(StyleBankNetwork net, Map<String, NDArray> p, NDArray x, List<NDArray> masks, List<StyleMix> mixes,
+		boolean regionAware, List<float[][][]> stats, int stop)
+	{
+		List<NDArray> full = new ArrayList<>(), half = new ArrayList<>(), quarter = new ArrayList<>();
+		for (NDArray m : masks) {
+			NDArray padded = Layers.padEnd(Layers.padEnd(m, 2, x.getShape().get(2)), 3, x.getShape().get(3));
+			full.add(padded);
+			half.add(Layers.averagePool(padded, 2));
+			quarter.add(Layers.averagePool(padded, 4));
+		}
 		NDArray a = x;
 		int k = 0;
 		for (String layer : StyleBankModel.LAYERS) {
 			if (layer.equals("decoder.conv1")) {
-				if (!mix.isReconstruction()) a = net.bank(a, mix);
+				if (masks.isEmpty()) {
+					if (!mixes.get(0).isReconstruction()) a = net.bank(a, mixes.get(0));
+				}
+				else {
+					NDArray fused = null;
+					for (int i = 0; i < masks.size(); i++) {
+						NDArray part = mixes.get(i).isReconstruction() ? a.mul(quarter.get(i)) : net.maskedBank(a, quarter.get(i), mixes.get(i));
+						fused = fused == null ? part : fused.add(part);
+					}
+					a = fused;
+				}
 				a = Layers.upsample2(a);
 			}
 			if (layer.equals("decoder.conv2")) a = Layers.upsample2(a);
@@ -122,23 +173,31 @@ public final class TiledInference {
 			a = Layers.conv(a, p.get(layer + ".weight"), p.get(layer + ".bias"), stride);
 			if (layer.equals("decoder.conv3")) return a.clip(0f, 1f);
 			if (k == stop) return a;
-			float[][] st = stats.get(k++);
-			NDArray mean = a.getManager().create(st[0], new Shape(1, st[0].length, 1, 1));
-			NDArray inv = a.getManager().create(st[1], new Shape(1, st[1].length, 1, 1));
-			a = Activation.relu(a.sub(mean).mul(inv));
+			float[][][] st = stats.get(k);
+			List<NDArray> weights = !regionAware || k < 3 ? null : k == 3 ? half : full;
+			NDArray normed = null;
+			for (int gi = 0; gi < st.length; gi++) {
+				NDArray mean = a.getManager().create(st[gi][0], new Shape(1, st[gi][0].length, 1, 1));
+				NDArray inv = a.getManager().create(st[gi][1], new Shape(1, st[gi][1].length, 1, 1));
+				NDArray part = a.sub(mean).mul(inv);
+				if (weights != null) part = part.mul(weights.get(gi));
+				normed = normed == null ? part : normed.add(part);
+			}
+			a = Activation.relu(normed);
+			k++;
 		}
 		throw new IllegalStateException("unreachable");
 	}
 
 	/** Rows y0..y1, columns x0..x1 of the padded image (bottom/right padding as the network does). */
-	static float[] crop(float[] chw, int w, int h, int ph, int pw, int y0, int y1, int x0, int x1) {
+	static float[] crop(float[] chw, int channels, int w, int h, int ph, int pw, int y0, int y1, int x0, int x1) {
 		int cw = x1 - x0, ch = y1 - y0;
-		float[] out = new float[3 * cw * ch];
+		float[] out = new float[channels * cw * ch];
 		for (int y = 0; y < ch; y++) {
 			int sy = source(y0 + y, h, ph);
 			for (int x = 0; x < cw; x++) {
 				int sx = source(x0 + x, w, pw);
-				for (int c = 0; c < 3; c++) out[c * cw * ch + y * cw + x] = chw[c * w * h + sy * w + sx];
+				for (int c = 0; c < channels; c++) out[c * cw * ch + y * cw + x] = chw[c * w * h + sy * w + sx];
 			}
 		}
 		return out;

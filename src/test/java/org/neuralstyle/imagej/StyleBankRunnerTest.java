@@ -27,6 +27,8 @@ import org.neuralstyle.stylebank.StyleBankModel;
 import org.neuralstyle.stylebank.StyleBankNetwork;
 import org.neuralstyle.stylebank.StyleMix;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -255,6 +257,37 @@ class StyleBankRunnerTest {
 		}
 		finally {
 			System.clearProperty("neuralstyle.memory.mb");
+		}
+	}
+
+	@Test
+	void outOfMemoryShrinksTheTilesAndRetries() throws Exception {
+		ImagePlus imp = randomRgb(400, 300, 9);
+		int[] whole = (int[]) run(imp).getProcessor().getPixels();
+		List<String> messages = new ArrayList<>();
+		Progress record = new Progress() {
+			@Override
+			public void report(int done, int total, String message) {
+				messages.add(message);
+			}
+
+			@Override
+			public boolean isCancelled() {
+				return false;
+			}
+		};
+		StyleBankRunner.simulatedMemoryLimitPixels = 200 * 200; // whole image and 1024/512/256 tiles "fail"
+		try {
+			int[] recovered = (int[]) StyleBankRunner.apply(imp, ALPHA, record).getProcessor().getPixels();
+			assertMostlyEqual(whole, recovered, "after retrying in smaller tiles");
+			assertTrue(messages.stream().anyMatch(m -> m.contains("retrying in tiles of 1024")), messages.toString());
+			assertTrue(messages.stream().anyMatch(m -> m.contains("retrying in tiles of 128")), messages.toString());
+			StyleBankRunner.simulatedMemoryLimitPixels = 10; // nothing fits
+			var e = assertThrows(IllegalArgumentException.class, () -> StyleBankRunner.apply(imp, ALPHA, Progress.NONE));
+			assertTrue(e.getMessage().contains("even in tiles of 64 pixels"), e.getMessage());
+		}
+		finally {
+			StyleBankRunner.simulatedMemoryLimitPixels = 0;
 		}
 	}
 

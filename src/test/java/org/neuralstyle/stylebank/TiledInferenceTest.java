@@ -10,6 +10,10 @@ import org.neuralstyle.TestFiles;
 import org.neuralstyle.bench.StyleBankBenchmark;
 import org.neuralstyle.nn.Engines;
 
+import ai.djl.ndarray.NDArray;
+
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,6 +38,32 @@ class TiledInferenceTest {
 			double max = 0;
 			for (int i = 0; i < tiled.length; i++) max = Math.max(max, Math.abs(tiled[i] - untiled[i]));
 			return max;
+		}
+	}
+
+	@Test
+	void exactTilesWithRegionsEqualTheWholeImage() throws Exception {
+		StyleBankModel tiny = StyleBankModel.load(TestFiles.tinyModel());
+		int w = 500, h = 300;
+		float[] a = new float[w * h], b = new float[w * h];
+		for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) {
+			a[y * w + x] = (float) Math.max(0, Math.min(1, 1.5 - Math.hypot(x - 150, y - 140) / 60));
+			b[y * w + x] = (float) Math.max(0, Math.min(1, (x - 200) / 80.0));
+		}
+		List<float[]> masks = org.neuralstyle.image.RegionMasks.normalise(List.of(a, b), w * h);
+		List<StyleMix> mixes = List.of(StyleMix.single("alpha"), StyleMix.parse("alpha:0.5,beta:0.5", tiny), StyleMix.reconstruction());
+		try (StyleBankNetwork net = new StyleBankNetwork(tiny, Device.cpu()); NDManager m = Engines.pytorch().newBaseManager()) {
+			float[] x = image(w, h, 2);
+			for (StyleBankNetwork.Fusion fusion : StyleBankNetwork.Fusion.values()) {
+				List<NDArray> md = new ArrayList<>();
+				for (float[] mk : masks) md.add(m.create(mk, new Shape(1, 1, h, w)));
+				float[] whole = net.applyRegions(m.create(x, new Shape(1, 3, h, w)), md, mixes, fusion).toFloatArray();
+				float[] tiled = TiledInference.apply(net, x, w, h, masks, mixes, fusion, 128, Progress.NONE);
+				double max = 0;
+				for (int i = 0; i < tiled.length; i++) max = Math.max(max, Math.abs(tiled[i] - whole[i]));
+				System.out.printf("regions %s: tiled vs untiled %.3g%n", fusion, max);
+				assertTrue(max <= 1e-3, fusion + ": " + max);
+			}
 		}
 	}
 
