@@ -156,37 +156,55 @@ public final class TiledInference {
 		for (String layer : StyleBankModel.LAYERS) {
 			if (layer.equals("decoder.conv1")) {
 				if (masks.isEmpty()) {
-					if (!mixes.get(0).isReconstruction()) a = net.bank(a, mixes.get(0));
+					if (!mixes.get(0).isReconstruction()) a = replace(a, net.bank(a, mixes.get(0)), x);
 				}
 				else {
 					NDArray fused = null;
 					for (int i = 0; i < masks.size(); i++) {
 						NDArray part = mixes.get(i).isReconstruction() ? a.mul(quarter.get(i)) : net.maskedBank(a, quarter.get(i), mixes.get(i));
-						fused = fused == null ? part : fused.add(part);
+						if (fused == null) fused = part;
+						else {
+							fused.addi(part);
+							part.close();
+						}
 					}
-					a = fused;
+					a = replace(a, fused, x);
 				}
-				a = Layers.upsample2(a);
+				a = replace(a, Layers.upsample2(a), x);
 			}
-			if (layer.equals("decoder.conv2")) a = Layers.upsample2(a);
+			if (layer.equals("decoder.conv2")) a = replace(a, Layers.upsample2(a), x);
 			int stride = layer.equals("encoder.conv2") || layer.equals("encoder.conv3") ? 2 : 1;
-			a = Layers.conv(a, p.get(layer + ".weight"), p.get(layer + ".bias"), stride);
-			if (layer.equals("decoder.conv3")) return a.clip(0f, 1f);
+			a = replace(a, Layers.conv(a, p.get(layer + ".weight"), p.get(layer + ".bias"), stride), x);
+			if (layer.equals("decoder.conv3")) return replace(a, a.clip(0f, 1f), x);
 			if (k == stop) return a;
 			float[][][] st = stats.get(k);
 			List<NDArray> weights = !regionAware || k < 3 ? null : k == 3 ? half : full;
 			NDArray normed = null;
 			for (int gi = 0; gi < st.length; gi++) {
-				NDArray mean = a.getManager().create(st[gi][0], new Shape(1, st[gi][0].length, 1, 1));
-				NDArray inv = a.getManager().create(st[gi][1], new Shape(1, st[gi][1].length, 1, 1));
-				NDArray part = a.sub(mean).mul(inv);
-				if (weights != null) part = part.mul(weights.get(gi));
-				normed = normed == null ? part : normed.add(part);
+				try (NDArray mean = a.getManager().create(st[gi][0], new Shape(1, st[gi][0].length, 1, 1));
+					NDArray inv = a.getManager().create(st[gi][1], new Shape(1, st[gi][1].length, 1, 1));
+					NDArray centered = a.sub(mean))
+				{
+					NDArray part = centered.mul(inv);
+					if (weights != null) part = replace(part, part.mul(weights.get(gi)), null);
+					if (normed == null) normed = part;
+					else {
+						normed.addi(part);
+						part.close();
+					}
+				}
 			}
-			a = Activation.relu(normed);
+			a = replace(a, normed, x);
+			a = replace(a, Activation.relu(a), x);
 			k++;
 		}
 		throw new IllegalStateException("unreachable");
+	}
+
+	/** Returns {@code next}, closing {@code previous} unless it is the tile's input: one layer's maps live at a time. */
+	private static NDArray replace(NDArray previous, NDArray next, NDArray keep) {
+		if (previous != next && previous != keep) previous.close();
+		return next;
 	}
 
 	/** Rows y0..y1, columns x0..x1 of the padded image (bottom/right padding as the network does). */
