@@ -1,20 +1,12 @@
 package org.neuralstyle.stylebank;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.neuralstyle.TestFiles;
-import org.neuralstyle.nn.Engines;
-import org.neuralstyle.nn.Safetensors;
 import org.neuralstyle.nn.Tensor;
 
-import java.nio.file.Files;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,26 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (src/test/python/make_reference.py, Debian python3-torch), same random weights, on a
  * 21 x 30 input (not a multiple of 4).
  */
-class PyTorchReferenceTest {
+class PyTorchReferenceTest extends ReferenceFixture {
 
 	static final double TOLERANCE = 1e-4;
-	static Map<String, Tensor> ref;
-	static StyleBankNetwork net;
-	static NDManager manager;
-
-	@BeforeAll
-	static void load() throws Exception {
-		ref = Safetensors.read(Files.readAllBytes(TestFiles.resource("reference/outputs.safetensors")));
-		net = new StyleBankNetwork(StyleBankModel.load(TestFiles.tinyModel()), Device.cpu());
-		manager = Engines.pytorch().newBaseManager(Device.cpu());
-	}
-
-	@AfterAll
-	static void close() {
-		net.close();
-		manager.close();
-	}
-
 	private void check(String key, StyleMix mix) {
 		Tensor in = ref.get("input");
 		Tensor expected = ref.get(key);

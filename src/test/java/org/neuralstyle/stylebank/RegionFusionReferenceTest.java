@@ -1,23 +1,15 @@
 package org.neuralstyle.stylebank;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.neuralstyle.TestFiles;
 import org.neuralstyle.image.RegionMasks;
-import org.neuralstyle.nn.Engines;
-import org.neuralstyle.nn.Safetensors;
 import org.neuralstyle.nn.Tensor;
 
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,24 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Region fusion (Eq. 6) in both modes against the PyTorch reference of make_reference.py:
  * two overlapping soft masks (alpha, and an even alpha/beta mix) and an unstyled rest.
  */
-class RegionFusionReferenceTest {
-
-	static Map<String, Tensor> ref;
-	static StyleBankNetwork net;
-	static NDManager manager;
-
-	@BeforeAll
-	static void load() throws Exception {
-		ref = Safetensors.read(Files.readAllBytes(TestFiles.resource("reference/outputs.safetensors")));
-		net = new StyleBankNetwork(StyleBankModel.load(TestFiles.tinyModel()), Device.cpu());
-		manager = Engines.pytorch().newBaseManager(Device.cpu());
-	}
-
-	@AfterAll
-	static void close() {
-		net.close();
-		manager.close();
-	}
+class RegionFusionReferenceTest extends ReferenceFixture {
 
 	private float[] run(StyleBankNetwork.Fusion fusion) {
 		Tensor in = ref.get("input");
