@@ -146,36 +146,34 @@ public final class Headless {
 
 	/** Training with an extra listener (the GUI's loss plot); throws on failure. */
 	static String train(String args, org.neuralstyle.stylebank.Trainer.Listener watcher) throws Exception {
-		{
-			MacroArgs a = MacroArgs.parse(args, TRAIN_ARGS);
-			Path contentDir = Path.of(a.require("content", "a folder of content images"));
-			Path styleDir = Path.of(a.require("styles", "a folder with one image per style"));
-			Path output = Path.of(a.require("output", "where to write the model: NAME.stylebank or NAME.stylebank.zip"));
-			var settings = TrainArgs.settings(k -> a.get(k, null));
-			Path checkpoint = Path.of(a.get("checkpoint", output + ".checkpoint"));
-			ResultFiles.checkModelWritable(output);
-			var device = Engines.device(Engines.DeviceChoice.parse(a.get("device", "auto")));
-			var styles = org.neuralstyle.imagej.TrainingInputs.styles(styleDir);
-			var content = org.neuralstyle.imagej.TrainingInputs.content(contentDir, settings.cropSize());
-			long t0 = System.nanoTime();
-			return Engines.withPluginClassLoader(() -> {
-				var vgg = trainingNetwork(a);
-				boolean resume = Boolean.parseBoolean(a.get("resume", "false"));
-				try (var trainer = resume ? org.neuralstyle.stylebank.Trainer.resume(checkpoint, settings, vgg, styles, device)
-					: org.neuralstyle.stylebank.Trainer.fresh(settings, vgg, styles, device))
-				{
-					int previewEvery = (int) GatysArgs.number(k -> a.get(k, null), "preview_every", watcher != null ? 500 : 0);
-					if (previewEvery > 0) trainer.setPreview(previewEvery, content.get(0));
-					trainer.train(content, checkpoint, trainingListener(watcher));
-					java.util.Map<String, byte[]> thumbs = new java.util.HashMap<>();
-					for (var s : styles) thumbs.put(s.id(), org.neuralstyle.imagej.TrainingInputs.thumbnail(s));
-					var model = trainer.toModel(a.get("name", output.getFileName().toString().replaceAll("\\.stylebank(\\.zip)?$", "")), thumbs);
-					model.save(output);
-					return String.format(Locale.ROOT, "Wrote model %s (%d styles, %d iterations, feature network %s) in %.1f min", output,
-						styles.size(), trainer.iteration(), vgg.description(), (System.nanoTime() - t0) / 6e10);
-				}
-			});
-		}
+		MacroArgs a = MacroArgs.parse(args, TRAIN_ARGS);
+		Path contentDir = Path.of(a.require("content", "a folder of content images"));
+		Path styleDir = Path.of(a.require("styles", "a folder with one image per style"));
+		Path output = Path.of(a.require("output", "where to write the model: NAME.stylebank or NAME.stylebank.zip"));
+		var settings = TrainArgs.settings(k -> a.get(k, null));
+		Path checkpoint = Path.of(a.get("checkpoint", output + ".checkpoint"));
+		ResultFiles.checkModelWritable(output);
+		var device = Engines.device(Engines.DeviceChoice.parse(a.get("device", "auto")));
+		var styles = org.neuralstyle.imagej.TrainingInputs.styles(styleDir);
+		var content = org.neuralstyle.imagej.TrainingInputs.content(contentDir, settings.cropSize());
+		long t0 = System.nanoTime();
+		return Engines.withPluginClassLoader(() -> {
+			var vgg = trainingNetwork(a);
+			boolean resume = Boolean.parseBoolean(a.get("resume", "false"));
+			try (var trainer = resume ? org.neuralstyle.stylebank.Trainer.resume(checkpoint, settings, vgg, styles, device)
+				: org.neuralstyle.stylebank.Trainer.fresh(settings, vgg, styles, device))
+			{
+				int previewEvery = (int) GatysArgs.number(k -> a.get(k, null), "preview_every", watcher != null ? 500 : 0);
+				if (previewEvery > 0) trainer.setPreview(previewEvery, content.get(0));
+				trainer.train(content, checkpoint, trainingListener(watcher));
+				java.util.Map<String, byte[]> thumbs = new java.util.HashMap<>();
+				for (var s : styles) thumbs.put(s.id(), org.neuralstyle.imagej.TrainingInputs.thumbnail(s));
+				var model = trainer.toModel(a.get("name", output.getFileName().toString().replaceAll("\\.stylebank(\\.zip)?$", "")), thumbs);
+				model.save(output);
+				return String.format(Locale.ROOT, "Wrote model %s (%d styles, %d iterations, feature network %s) in %.1f min", output,
+					styles.size(), trainer.iteration(), vgg.description(), (System.nanoTime() - t0) / 6e10);
+			}
+		});
 	}
 
 	/**
@@ -188,34 +186,32 @@ public final class Headless {
 
 	/** Incremental learning with an extra listener (the GUI's loss plot); throws on failure. */
 	static String learnStyle(String args, org.neuralstyle.stylebank.Trainer.Listener watcher) throws Exception {
-		{
-			MacroArgs a = MacroArgs.parse(args, LEARN_ARGS);
-			Path modelPath = Path.of(a.require("model", "the StyleBank model to add the style to"));
-			Path styleFile = Path.of(a.require("style", "the style image"));
-			Path contentDir = Path.of(a.require("content", "a folder of content images"));
-			Path output = Path.of(a.get("output", modelPath.toString()));
-			var d = TrainArgs.settings(k -> a.get(k, null));
-			// incremental learning defaults: fewer iterations, no decay by default
-			var settings = new org.neuralstyle.stylebank.Trainer.Settings(d.channels(), d.bankKernel(), d.cropSize(), d.batchSize(),
-				a.get("iterations", null) == null ? 2000 : d.iterations(), d.learningRate(), d.decay(), d.decayEvery(), d.contentWeight(),
-				d.styleWeight(), d.tvWeight(), d.t(), d.lambda(), d.seed(), 0, d.contentLayers(), d.styleLayers());
-			var device = Engines.device(Engines.DeviceChoice.parse(a.get("device", "auto")));
-			var style = org.neuralstyle.imagej.TrainingInputs.style(styleFile, a.get("id", null), a.get("name", null));
-			var content = org.neuralstyle.imagej.TrainingInputs.content(contentDir, settings.cropSize());
-			ResultFiles.checkModelWritable(output);
-			long t0 = System.nanoTime();
-			return Engines.withPluginClassLoader(() -> {
-				var base = org.neuralstyle.stylebank.StyleBankModel.load(modelPath);
-				var vgg = trainingNetwork(a);
-				try (var trainer = org.neuralstyle.stylebank.Trainer.incremental(base, settings, vgg, style, device)) {
-					trainer.train(content, null, trainingListener(watcher));
-					var model = trainer.toModel(base.name(), java.util.Map.of(style.id(), org.neuralstyle.imagej.TrainingInputs.thumbnail(style)));
-					model.save(output);
-					return String.format(Locale.ROOT, "Added style '%s' to %s (%d iterations, feature network %s) in %.1f min", style.id(), output,
-						trainer.iteration(), vgg.description(), (System.nanoTime() - t0) / 6e10);
-				}
-			});
-		}
+		MacroArgs a = MacroArgs.parse(args, LEARN_ARGS);
+		Path modelPath = Path.of(a.require("model", "the StyleBank model to add the style to"));
+		Path styleFile = Path.of(a.require("style", "the style image"));
+		Path contentDir = Path.of(a.require("content", "a folder of content images"));
+		Path output = Path.of(a.get("output", modelPath.toString()));
+		var d = TrainArgs.settings(k -> a.get(k, null));
+		// incremental learning defaults: fewer iterations, no decay by default
+		var settings = new org.neuralstyle.stylebank.Trainer.Settings(d.channels(), d.bankKernel(), d.cropSize(), d.batchSize(),
+			a.get("iterations", null) == null ? 2000 : d.iterations(), d.learningRate(), d.decay(), d.decayEvery(), d.contentWeight(),
+			d.styleWeight(), d.tvWeight(), d.t(), d.lambda(), d.seed(), 0, d.contentLayers(), d.styleLayers());
+		var device = Engines.device(Engines.DeviceChoice.parse(a.get("device", "auto")));
+		var style = org.neuralstyle.imagej.TrainingInputs.style(styleFile, a.get("id", null), a.get("name", null));
+		var content = org.neuralstyle.imagej.TrainingInputs.content(contentDir, settings.cropSize());
+		ResultFiles.checkModelWritable(output);
+		long t0 = System.nanoTime();
+		return Engines.withPluginClassLoader(() -> {
+			var base = org.neuralstyle.stylebank.StyleBankModel.load(modelPath);
+			var vgg = trainingNetwork(a);
+			try (var trainer = org.neuralstyle.stylebank.Trainer.incremental(base, settings, vgg, style, device)) {
+				trainer.train(content, null, trainingListener(watcher));
+				var model = trainer.toModel(base.name(), java.util.Map.of(style.id(), org.neuralstyle.imagej.TrainingInputs.thumbnail(style)));
+				model.save(output);
+				return String.format(Locale.ROOT, "Added style '%s' to %s (%d iterations, feature network %s) in %.1f min", style.id(), output,
+					trainer.iteration(), vgg.description(), (System.nanoTime() - t0) / 6e10);
+			}
+		});
 	}
 
 	/** The loss network for training: VGG-16 if installed (or downloaded with download=true), else the offline network. */
