@@ -11,7 +11,18 @@ import java.lang.management.ManagementFactory;
  */
 public final class MemoryBudget {
 
+	/** Long side of the reduced image whose statistics the fast tiled mode uses. */
+	public static final int FAST_STATISTICS_SIDE = 1024;
+
 	private MemoryBudget() {}
+
+	/** {@code -Dneuralstyle.tiling=fast}: shared statistics from a reduced image; default exact. */
+	public static boolean fastTiling() {
+		String v = System.getProperty("neuralstyle.tiling", "exact").trim();
+		if (v.equalsIgnoreCase("fast")) return true;
+		if (v.equalsIgnoreCase("exact")) return false;
+		throw new IllegalArgumentException("neuralstyle.tiling must be exact or fast, got '" + v + "'");
+	}
 
 	public static long bytes() {
 		String p = System.getProperty("neuralstyle.memory.mb");

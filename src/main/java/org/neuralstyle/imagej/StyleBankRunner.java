@@ -105,7 +105,9 @@ public final class StyleBankRunner {
 		while (true) {
 			try {
 				simulateMemory((long) (t + 2 * TiledInference.MARGIN) * (t + 2 * TiledInference.MARGIN));
-				float[] y = TiledInference.apply(net, in, w, h, masks, mixes, fusion, t, progress);
+				float[] y = MemoryBudget.fastTiling()
+					? TiledInference.applyFast(net, in, w, h, masks, mixes, fusion, t, MemoryBudget.FAST_STATISTICS_SIDE, progress)
+					: TiledInference.apply(net, in, w, h, masks, mixes, fusion, t, progress);
 				return x.getManager().create(y, new Shape(1, 3, h, w));
 			}
 			catch (OutOfMemoryError | EngineException e) {

@@ -49,6 +49,39 @@ public final class TiledInference {
 	public static float[] apply(StyleBankNetwork net, float[] chw, int w, int h, List<float[]> masks, List<StyleMix> mixes,
 		StyleBankNetwork.Fusion fusion, int tile, Progress progress)
 	{
+		return passes(net, chw, w, h, masks, mixes, fusion, tile, progress, new ArrayList<>(), true);
+	}
+
+	/**
+	 * The fast mode: the normalisation statistics come from the image scaled down so that its
+	 * long side is {@code reducedSide} (computed as in the exact mode, but on about 1/k^2 of the
+	 * pixels), and one tiled pass at full size uses them. Every tile shares the same statistics,
+	 * so there are no seams, but the result differs from the exact one where the network's
+	 * statistics depend on the scale. Cost: one full-size pass plus the passes on the small image.
+	 */
+	public static float[] applyFast(StyleBankNetwork net, float[] chw, int w, int h, List<float[]> masks, List<StyleMix> mixes,
+		StyleBankNetwork.Fusion fusion, int tile, int reducedSide, Progress progress)
+	{
+		double k = Math.min(1, (double) reducedSide / Math.max(w, h));
+		int sw = Math.max(1, (int) Math.round(w * k)), sh = Math.max(1, (int) Math.round(h * k));
+		float[] small = org.neuralstyle.image.Resize.area(chw, 3, w, h, sw, sh);
+		List<float[]> smallMasks = null;
+		if (masks != null) {
+			smallMasks = new ArrayList<>();
+			for (float[] mk : masks) smallMasks.add(org.neuralstyle.image.Resize.area(mk, 1, w, h, sw, sh));
+		}
+		List<float[][][]> stats = new ArrayList<>();
+		passes(net, small, sw, sh, smallMasks, mixes, fusion, tile, progress, stats, false); // same tiles: same memory bound
+		return passes(net, chw, w, h, masks, mixes, fusion, tile, progress, stats, true);
+	}
+
+	/**
+	 * The passes: statistics passes for the layers not yet in {@code stats} (which it fills),
+	 * then, if {@code render}, the output pass.
+	 */
+	private static float[] passes(StyleBankNetwork net, float[] chw, int w, int h, List<float[]> masks, List<StyleMix> mixes,
+		StyleBankNetwork.Fusion fusion, int tile, Progress progress, List<float[][][]> stats, boolean render)
+	{
 		int t = Math.max(16, (tile + 3) / 4 * 4);
 		boolean regionAware = masks != null && fusion == StyleBankNetwork.Fusion.REGION_AWARE;
 		int groups = masks == null ? 1 : masks.size();
@@ -56,13 +89,12 @@ public final class TiledInference {
 		Map<String, NDArray> p = net.parameters(List.of());
 		List<int[]> tiles = new ArrayList<>();
 		for (int y = 0; y < ph; y += t) for (int x = 0; x < pw; x += t) tiles.add(new int[] { y, x });
-		int passes = NORMALISED.length + 1;
-		float[] out = new float[3 * w * h];
+		int passes = render ? NORMALISED.length + 1 : NORMALISED.length;
+		float[] out = render ? new float[3 * w * h] : null;
 		Engines.inferenceMode();
 		try (NDManager m = Engines.pytorch().newBaseManager(net.device())) {
-			// per normalised layer and statistics group (one, or one per region in region-aware decoder layers): {mean[], 1/std[]}
-			List<float[][][]> stats = new ArrayList<>();
-			for (int pass = 0; pass < passes; pass++) {
+			// stats: per normalised layer and statistics group (one, or one per region in region-aware decoder layers): {mean[], 1/std[]}
+			for (int pass = stats.size(); pass < passes; pass++) {
 				int channels = pass < NORMALISED.length ? (int) p.get(NORMALISED[pass] + ".weight").getShape().get(0) : 3;
 				int g = regionAware && pass >= 3 && pass < NORMALISED.length ? groups : 1;
 				// per group and channel: weighted mean and sum of squared deviations, tiles merged with Chan et al.'s formula

@@ -55,7 +55,11 @@ public final class ThroughputBenchmark {
 				long peakHeap = 0, peakRss = 0;
 				for (int i = size >= 4096 ? 0 : -1; i < n; i++) {
 					long t0 = System.nanoTime();
-					if (tile > 0) {
+					if (tile > 0 && MemoryBudget.fastTiling()) {
+						TiledInference.applyFast(net, px, size, size, null, java.util.List.of(StyleMix.single("style")),
+							StyleBankNetwork.Fusion.PAPER, tile, MemoryBudget.FAST_STATISTICS_SIDE, Progress.NONE);
+					}
+					else if (tile > 0) {
 						TiledInference.apply(net, px, size, size, StyleMix.single("style"), tile, Progress.NONE);
 					}
 					else {
@@ -72,7 +76,7 @@ public final class ThroughputBenchmark {
 				double median = seconds[n / 2];
 				double mpix = size * (double) size / 1e6 / median;
 				double achieved = flopPerPixel * size * size / median / 1e9;
-				System.out.printf(Locale.ROOT, "%5d^2  %-7s  %8.2f  %6.3f  %7.1f  %7.1f %%  %12d  %11d%n", size, tile > 0 ? "tiled" + tile : "whole",
+				System.out.printf(Locale.ROOT, "%5d^2  %-7s  %8.2f  %6.3f  %7.1f  %7.1f %%  %12d  %11d%n", size, tile > 0 ? (MemoryBudget.fastTiling() ? "fast" : "tiled") + tile : "whole",
 					median, mpix, achieved, 100 * achieved / gflops, peakHeap >> 20, peakRss >> 20);
 			}
 			if (soak > 0) {

@@ -67,6 +67,66 @@ class TiledInferenceTest {
 		}
 	}
 
+	/**
+	 * Seam metric: mean absolute difference between horizontally or vertically neighbouring
+	 * output pixels across tile borders, divided by the same mean over neighbours inside tiles.
+	 */
+	static double seamRatio(float[] out, int w, int h, int tile) {
+		double border = 0, inside = 0;
+		long nb = 0, ni = 0;
+		int plane = w * h;
+		for (int c = 0; c < 3; c++) {
+			for (int y = 0; y < h; y++) {
+				for (int x = 1; x < w; x++) {
+					double d = Math.abs(out[c * plane + y * w + x] - out[c * plane + y * w + x - 1]);
+					if (x % tile == 0) { border += d; nb++; } else { inside += d; ni++; }
+				}
+			}
+			for (int y = 1; y < h; y++) {
+				for (int x = 0; x < w; x++) {
+					double d = Math.abs(out[c * plane + y * w + x] - out[c * plane + (y - 1) * w + x]);
+					if (y % tile == 0) { border += d; nb++; } else { inside += d; ni++; }
+				}
+			}
+		}
+		return (border / nb) / (inside / ni);
+	}
+
+	/** Each tile stylized on its own, with its own statistics: what the exact and fast modes avoid. */
+	static float[] naiveTiles(StyleBankNetwork net, float[] x, int w, int h, StyleMix mix, int tile, NDManager m) {
+		float[] out = new float[x.length];
+		for (int ty = 0; ty < h; ty += tile) for (int tx = 0; tx < w; tx += tile) {
+			int th = Math.min(tile, h - ty), tw = Math.min(tile, w - tx);
+			float[] crop = TiledInference.crop(x, 3, w, h, h, w, ty, ty + th, tx, tx + tw);
+			float[] y = net.apply(m.create(crop, new Shape(1, 3, th, tw)), mix).toFloatArray();
+			for (int c = 0; c < 3; c++) for (int yy = 0; yy < th; yy++) for (int xx = 0; xx < tw; xx++) {
+				out[c * w * h + (ty + yy) * w + tx + xx] = y[c * th * tw + yy * tw + xx];
+			}
+		}
+		return out;
+	}
+
+	@Test
+	void fastTilesShowNoSeams() throws Exception {
+		int w = 640, h = 384, tile = 128;
+		try (StyleBankNetwork net = new StyleBankNetwork(StyleBankBenchmark.paperModel(3), Device.cpu());
+			NDManager m = Engines.pytorch().newBaseManager())
+		{
+			float[] x = image(w, h, 5);
+			StyleMix mix = StyleMix.single("style");
+			float[] fast = TiledInference.applyFast(net, x, w, h, null, List.of(mix), StyleBankNetwork.Fusion.PAPER, tile, 160, Progress.NONE);
+			float[] exact = TiledInference.apply(net, x, w, h, mix, tile, Progress.NONE);
+			float[] naive = naiveTiles(net, x, w, h, mix, tile, m);
+			double rf = seamRatio(fast, w, h, tile), re = seamRatio(exact, w, h, tile), rn = seamRatio(naive, w, h, tile);
+			System.out.printf("seam ratio: fast %.3f, exact %.3f, naive tiles %.3f%n", rf, re, rn);
+			assertTrue(rf < SEAM_THRESHOLD, "fast mode seam ratio " + rf);
+			assertTrue(rn > SEAM_THRESHOLD, "the metric sees the seams of naive tiles: " + rn);
+		}
+	}
+
+	/** Documented in the README: a border step at most 25 % above the typical neighbour step. */
+	static final double SEAM_THRESHOLD = 1.25;
+
 	@Test
 	void exactTilesEqualTheWholeImage() throws Exception {
 		StyleBankModel tiny = StyleBankModel.load(TestFiles.tinyModel());
