@@ -150,7 +150,7 @@ public class GatysPlugin implements PlugIn {
 					v.put("download", "true");
 				}
 			}
-			var request = new GatysRunner.Request(GatysArgs.or(v.get("network"), "auto"), GatysArgs.pooling(v.get("pooling")),
+			var request = new GatysRunner.Request(net, GatysArgs.pooling(v.get("pooling")),
 				Boolean.parseBoolean(v.get("download")), settings, GatysArgs.weights(v.get("style_weights"), styles.size()),
 				v.get("styles"), outside.equals("keep"), GatysArgs.number(v::get, "feather", RegionStyleRunner.DEFAULT_FEATHER),
 				Engines.DeviceChoice.parse(GatysArgs.or(v.get("device"), "auto")));

@@ -147,20 +147,4 @@ public final class StyleBankRunner {
 		if (info != null) result.setProperty("Info", info);
 		return result;
 	}
-
-	/**
-	 * Declines images whose activations would not fit in the memory budget where no tiled path
-	 * exists yet (region styles), with advice, instead of failing deep inside libtorch.
-	 */
-	static void checkMemory(ImagePlus source) {
-		long needed = MemoryBudget.untiledBytes(source.getWidth(), source.getHeight(), 32);
-		long budget = MemoryBudget.bytes();
-		if (needed > budget) {
-			throw new IllegalArgumentException(String.format(
-				"the image is %d x %d pixels; styling regions at once needs about %.1f GB but the memory budget is %.1f GB "
-					+ "(region styles are not tiled yet). Scale it down (Image > Scale) or crop it, or raise the budget "
-					+ "(-Dneuralstyle.memory.mb=...), and try again.",
-				source.getWidth(), source.getHeight(), needed / 1e9, budget / 1e9));
-		}
-	}
 }

@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -94,7 +93,7 @@ abstract class ModelSource implements AutoCloseable {
 
 		@Override
 		boolean exists(String relative) throws IOException {
-			return Files.isRegularFile(resolve(relative), LinkOption.NOFOLLOW_LINKS) || Files.isRegularFile(resolve(relative));
+			return Files.isRegularFile(resolve(relative)); // resolve() already refused links leaving the model
 		}
 
 		@Override
