@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.neuralstyle.Progress;
+import org.neuralstyle.TestProgress;
 import org.neuralstyle.image.Colour;
 import org.neuralstyle.nn.Autograd;
 import org.neuralstyle.nn.Engines;
@@ -103,20 +104,9 @@ class GatysOptimizerTest {
 	void lossFallsAndTheSameSeedGivesTheSameResult() {
 		GatysSettings s = new GatysSettings(List.of("relu4_2"), settings(1).styleLayers(), 1, 1e5, 0.5, GatysSettings.Method.LBFGS, 0.02, 10,
 			12, 28, 1, GatysSettings.Init.BLEND, 0.5, 5, 1, GatysSettings.ColourMode.NONE, 0);
-		List<Double> losses = new ArrayList<>();
-		Progress record = new Progress() {
-			@Override
-			public void report(int done, int total, String message) {
-				String v = message.substring(message.indexOf("loss ") + 5, message.indexOf(" ("));
-				losses.add(Double.parseDouble(v));
-			}
-
-			@Override
-			public boolean isCancelled() {
-				return false;
-			}
-		};
+		TestProgress record = new TestProgress();
 		GatysOptimizer.Result a = GatysOptimizer.run(vgg, image(1, W, H), W, H, style(), List.of(), false, s, record, null);
+		List<Double> losses = losses(record);
 		assertTrue(losses.get(losses.size() - 1) < 0.5 * losses.get(0), "loss falls: " + losses);
 		for (int i = 1; i < losses.size(); i++) assertTrue(losses.get(i) <= losses.get(i - 1) + 1e-9, "L-BFGS never goes up: " + losses);
 		GatysOptimizer.Result b = GatysOptimizer.run(vgg, image(1, W, H), W, H, style(), List.of(), false, s, Progress.NONE, null);
@@ -131,10 +121,18 @@ class GatysOptimizerTest {
 
 		GatysSettings adam = new GatysSettings(s.contentLayers(), s.styleLayers(), 1, 1e5, 0.5, GatysSettings.Method.ADAM, 0.02, 10, 15, 28,
 			1, s.init(), 0.5, 5, 2, s.colour(), 0);
-		losses.clear();
-		GatysOptimizer.run(vgg, image(1, W, H), W, H, style(), List.of(), false, adam, record, null);
+		TestProgress adamProgress = new TestProgress();
+		GatysOptimizer.run(vgg, image(1, W, H), W, H, style(), List.of(), false, adam, adamProgress, null);
+		losses = losses(adamProgress);
 		assertEquals(30, losses.size(), "two levels of 15 iterations");
 		assertTrue(losses.get(14) < losses.get(0), "Adam lowers the loss on the coarse level: " + losses);
+	}
+
+	/** The loss of each iteration, from the progress messages ("... loss 1.23 (...)"). */
+	static List<Double> losses(TestProgress p) {
+		List<Double> out = new ArrayList<>();
+		for (String m : p.messages) out.add(Double.parseDouble(m.substring(m.indexOf("loss ") + 5, m.indexOf(" ("))));
+		return out;
 	}
 
 	@Test
@@ -217,18 +215,7 @@ class GatysOptimizerTest {
 				for (int c = 0; c < 3; c++) assertEquals(content[c * n + i], r.rgb()[c * n + i], 1e-6, "outside pixel " + i);
 			}
 		}
-		int[] calls = { 0 };
-		Progress cancelAfterThree = new Progress() {
-			@Override
-			public void report(int done, int total, String message) {
-				calls[0] = done;
-			}
-
-			@Override
-			public boolean isCancelled() {
-				return calls[0] >= 3;
-			}
-		};
+		Progress cancelAfterThree = new TestProgress(3);
 		GatysOptimizer.Result c = GatysOptimizer.run(vgg, content, W, H, style(), List.of(), false, settings(50), cancelAfterThree, null);
 		assertTrue(c.cancelled());
 		assertEquals(3, c.iterations());

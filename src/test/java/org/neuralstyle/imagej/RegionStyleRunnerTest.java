@@ -10,6 +10,7 @@ import ij.process.ShortProcessor;
 import org.junit.jupiter.api.Test;
 import org.neuralstyle.Progress;
 import org.neuralstyle.TestFiles;
+import org.neuralstyle.TestProgress;
 import org.neuralstyle.nn.Engines;
 import org.neuralstyle.stylebank.StyleBankNetwork.Fusion;
 
@@ -152,22 +153,10 @@ class RegionStyleRunnerTest {
 		Roi onSecond = named(new Roi(2, 2, 10, 10), "alpha");
 		onSecond.setPosition(2);
 		Roi everywhere = named(new Roi(14, 4, 8, 8), "beta");
-		int[] cancelAt = { Integer.MAX_VALUE };
-		int[] reported = { 0 };
-		Progress progress = new Progress() {
-			@Override
-			public void report(int done, int total, String message) {
-				reported[0] = Math.max(reported[0], done);
-			}
-
-			@Override
-			public boolean isCancelled() {
-				return reported[0] >= cancelAt[0];
-			}
-		};
+		TestProgress progress = new TestProgress();
 		ImagePlus out = RegionStyleRunner.apply(imp, List.of(onSecond, everywhere), request("", "keep", 0, Fusion.REGION_AWARE), progress);
 		assertEquals(3, out.getStackSize());
-		assertEquals(3, reported[0], "progress per slice");
+		assertEquals(3, progress.maxDone(), "progress per slice");
 		ImagePlus plainRgb = StyleBankRunner.apply(imp, new StyleBankRunner.Request(TestFiles.tinyModel(), "reconstruction",
 			Engines.DeviceChoice.CPU), Progress.NONE);
 		int inAlpha = 5 * w + 5;
@@ -178,9 +167,7 @@ class RegionStyleRunnerTest {
 		assertNotEquals(0xff000000 | grey2 << 16 | grey2 << 8 | grey2, ((int[]) out.getStack().getPixels(2))[inAlpha]);
 		assertEquals(3, plainRgb.getStackSize());
 
-		cancelAt[0] = 1;
-		reported[0] = 0;
 		assertThrows(Progress.CancelledException.class,
-			() -> RegionStyleRunner.apply(imp, List.of(everywhere), request("", "keep", 0, Fusion.PAPER), progress));
+			() -> RegionStyleRunner.apply(imp, List.of(everywhere), request("", "keep", 0, Fusion.PAPER), new TestProgress(1)));
 	}
 }

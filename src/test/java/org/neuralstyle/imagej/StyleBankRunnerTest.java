@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.neuralstyle.Progress;
 import org.neuralstyle.TestFiles;
+import org.neuralstyle.TestProgress;
 import org.neuralstyle.nn.Engines;
 import org.neuralstyle.stylebank.StyleBankModel;
 import org.neuralstyle.stylebank.StyleBankNetwork;
@@ -264,18 +265,8 @@ class StyleBankRunnerTest {
 	void outOfMemoryShrinksTheTilesAndRetries() throws Exception {
 		ImagePlus imp = randomRgb(400, 300, 9);
 		int[] whole = (int[]) run(imp).getProcessor().getPixels();
-		List<String> messages = new ArrayList<>();
-		Progress record = new Progress() {
-			@Override
-			public void report(int done, int total, String message) {
-				messages.add(message);
-			}
-
-			@Override
-			public boolean isCancelled() {
-				return false;
-			}
-		};
+		TestProgress record = new TestProgress();
+		List<String> messages = record.messages;
 		StyleBankRunner.simulatedMemoryLimitPixels = 200 * 200; // whole image and 1024/512/256 tiles "fail"
 		try {
 			int[] recovered = (int[]) StyleBankRunner.apply(imp, ALPHA, record).getProcessor().getPixels();
@@ -323,18 +314,7 @@ class StyleBankRunnerTest {
 		ImageStack st = new ImageStack(8, 8);
 		for (int i = 0; i < 3; i++) st.addSlice(new ByteProcessor(8, 8));
 		ImagePlus imp = new ImagePlus("s", st);
-		int[] reports = { 0 };
-		Progress cancelAfterFirst = new Progress() {
-			@Override
-			public void report(int done, int total, String message) {
-				if (done >= 1) reports[0]++;
-			}
-
-			@Override
-			public boolean isCancelled() {
-				return reports[0] > 0;
-			}
-		};
+		Progress cancelAfterFirst = new TestProgress(1);
 		assertThrows(Progress.CancelledException.class, () -> StyleBankRunner.apply(imp, ALPHA, cancelAfterFirst));
 	}
 }

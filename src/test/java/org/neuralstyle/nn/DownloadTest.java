@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neuralstyle.Progress;
+import org.neuralstyle.TestProgress;
 import org.neuralstyle.stylebank.StyleBankModel;
 
 import java.io.IOException;
@@ -99,18 +100,8 @@ class DownloadTest {
 
 	@Test
 	void downloadsVerifiesAndReportsProgress() throws IOException {
-		List<String> messages = new ArrayList<>();
-		Progress p = new Progress() {
-			@Override
-			public void report(int done, int total, String message) {
-				messages.add(message);
-			}
-
-			@Override
-			public boolean isCancelled() {
-				return false;
-			}
-		};
+		TestProgress p = new TestProgress();
+		List<String> messages = p.messages;
 		Path target = tmp.resolve("vgg.safetensors");
 		Download.fetch(uri("/ok"), target, p);
 		assertArrayEquals(payload, Files.readAllBytes(target));
@@ -134,15 +125,7 @@ class DownloadTest {
 		assertTrue(e.getMessage().contains("could not be verified"), e.getMessage());
 		e = assertThrows(IOException.class, () -> Download.fetch(uri("/missing"), target, Progress.NONE));
 		assertTrue(e.getMessage().contains("404"), e.getMessage());
-		Progress cancel = new Progress() {
-			@Override
-			public void report(int done, int total, String message) {}
-
-			@Override
-			public boolean isCancelled() {
-				return true;
-			}
-		};
+		Progress cancel = new TestProgress(0); // cancelled from the start
 		assertThrows(Progress.CancelledException.class, () -> Download.fetch(uri("/ok"), target, cancel));
 		assertEquals(List.of(), files());
 		// an existing good file is not replaced by a failed download
