@@ -31,6 +31,17 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 	static final String PREF = "neuralstyle.regions.";
 	static final String TITLE = "Apply Styles to Regions";
 
+	static final String[][] FIELDS = {
+		{ "model", "A StyleBank model folder or .zip; \"default\" is the model shipped with the plugin." },
+		{ "regions", "Where the regions come from: the image's selection, the ROI Manager, or the image's overlay." },
+		{ "styles", "ROI_NAME:STYLE pairs separated by commas; a region may mix styles (cells:a*0.5+b*0.5). Empty: each ROI's 'style' property, else its name." },
+		{ "outside", "What happens outside every region: keep (original pixels), reconstruct (autoencoder only) or a style id." },
+		{ "feather", "Soft edge: Gaussian blur of the masks, sigma = feather / 2 pixels. 0 = hard edges." },
+		{ "fusion", "region-aware (default): each region also gets its own normalisation statistics; paper: Eq. 6 of Chen et al. exactly." },
+		{ "device", "auto (a GPU when DJL finds one, else the CPU), cpu or gpu." },
+		{ "in_place", "Replace the image's pixels (it becomes RGB) instead of opening a new image. Edit > Undo restores a single image." },
+	};
+
 	@Override
 	public void run(String arg) {
 		ImagePlus imp = WindowManager.getCurrentImage();
@@ -42,7 +53,10 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 		boolean macro = options != null;
 		String modelText, source, styles, outside, fusion, device;
 		double feather;
+		boolean inPlace;
+		org.neuralstyle.imagej.Settings.apply();
 		if (Ij1Doors.headlessMacro(options)) {
+			inPlace = Ij1Doors.flag(options, "in_place");
 			modelText = Macro.getValue(options, "model", "");
 			source = Macro.getValue(options, "regions", defaultSource(imp).label());
 			styles = Macro.getValue(options, "styles", "");
@@ -56,6 +70,7 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 			gd.addFileField("model", Prefs.get(ApplyStyleBankPlugin.PREF + "model", "default"), 40);
 			String[] sources = { "selection", "roi manager", "overlay" };
 			gd.addChoice("regions", sources, defaultSource(imp).label());
+			gd.addHelp(Help.html(TITLE, FIELDS, "Styles per region"));
 			gd.showDialog();
 			if (gd.wasCanceled()) return;
 			modelText = gd.getNextString().trim();
@@ -68,9 +83,11 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 			}
 			catch (Exception e) {
 				IJ.error(TITLE, e.getMessage());
+				if (macro) Macro.abort();
 				return;
 			}
 			GenericDialog gd2 = new GenericDialog(TITLE + ": " + loaded.name());
+			gd2.addPanel(ApplyStyleBankPlugin.panel(new StylePicker(loaded, false, null, null)));
 			gd2.addStringField("styles", suggestMapping(rois, loaded), 40);
 			gd2.addMessage("ROI_NAME:STYLE for each region, separated by commas; a region may mix styles,\n"
 				+ "e.g. cells:a*0.5+b*0.5. Leave it empty to use each ROI's 'style' property or its name.\n"
@@ -79,7 +96,9 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 			gd2.addMessage("outside: keep (original pixels), reconstruct, or a style id");
 			gd2.addNumericField("feather", Prefs.get(PREF + "feather", RegionStyleRunner.DEFAULT_FEATHER), 1, 6, "pixels (0 = hard edges)");
 			gd2.addChoice("fusion", new String[] { "region-aware", "paper" }, Prefs.get(PREF + "fusion", "region-aware"));
-			gd2.addChoice("device", new String[] { "auto", "cpu", "gpu" }, Prefs.get(ApplyStyleBankPlugin.PREF + "device", "auto"));
+			gd2.addChoice("device", new String[] { "auto", "cpu", "gpu" }, Prefs.get(ApplyStyleBankPlugin.PREF + "device", org.neuralstyle.imagej.Settings.device()));
+			gd2.addCheckbox("in_place", Prefs.get(PREF + "in_place", false));
+			gd2.addHelp(Help.html(TITLE, FIELDS, "Styles per region"));
 			gd2.showDialog();
 			if (gd2.wasCanceled()) return;
 			styles = gd2.getNextString().trim();
@@ -87,7 +106,9 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 			feather = gd2.getNextNumber();
 			fusion = gd2.getNextChoice();
 			device = gd2.getNextChoice();
+			inPlace = gd2.getNextBoolean();
 			if (!macro) {
+				Prefs.set(PREF + "in_place", inPlace);
 				Prefs.set(ApplyStyleBankPlugin.PREF + "model", modelText);
 				Prefs.set(PREF + "outside", outside);
 				Prefs.set(PREF + "feather", feather);
@@ -95,7 +116,7 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 			}
 		}
 		double featherRadius = feather;
-		Ij1Doors.runAndShow(TITLE, macro, progress -> RegionStyleRunner.apply(imp, RoiMasks.rois(imp, RoiMasks.Source.parse(source)),
+		Ij1Doors.runAndShow(TITLE, macro, inPlace ? imp : null, progress -> RegionStyleRunner.apply(imp, RoiMasks.rois(imp, RoiMasks.Source.parse(source)),
 			new RegionStyleRunner.Request(org.neuralstyle.stylebank.DefaultModel.resolve(modelText), styles, outside, featherRadius, StyleBankNetwork.Fusion.parse(fusion),
 				Engines.DeviceChoice.parse(device)), progress));
 	}

@@ -35,6 +35,45 @@ import java.util.function.Consumer;
 public class GatysPlugin implements PlugIn {
 
 	static final String TITLE = "Gatys Style Transfer";
+
+	static final String[][] FIELDS = {
+		{ "style", "The style image (an open image; the current image is the content)." },
+		{ "style2", "Optional second style image, blended with the first by style_weights." },
+		{ "style_weights", "Blend of the style images, e.g. 0.7,0.3 (empty = equal)." },
+		{ "network", "auto (VGG-19 if installed, else the offline random network), vgg19, vgg16 or offline (lower quality)." },
+		{ "download", "Allow downloading the chosen VGG weights (about 550 MB) if they are missing. Or use Get VGG Weights." },
+		{ "iterations", "Optimisation steps; each is one forward and backward pass through VGG (about 2.6 s at 512 pixels on 2 cores)." },
+		{ "size", "Long side of the result in pixels; the content image is scaled to it." },
+		{ "style_weight", "Weight of the Gram (style) loss; empty = the network's default." },
+		{ "content_weight", "Weight of the content loss; empty = the network's default." },
+		{ "tv_weight", "Weight of the total-variation smoothness loss; empty = the network's default." },
+		{ "optimizer", "lbfgs (fast convergence, the usual choice) or adam." },
+		{ "init", "Start from the content image, from noise, or a blend of both." },
+		{ "seed", "Random seed for noise initialisation: same seed, same start." },
+		{ "levels", "Coarse-to-fine: 2 or 3 optimises at half/quarter size first (faster, larger structures)." },
+		{ "colour", "none; luminance (keep the content's colours, transfer brightness only); match (style colours matched to the content first)." },
+		{ "style_scale", "Scale of the style image relative to the result (larger = bigger brush strokes)." },
+		{ "regions", "none, or where regions come from (selection, ROI Manager, overlay) for styles per region." },
+		{ "styles", "With regions: ROI_NAME:N pairs mapping a region to style image N (1 = style, 2 = style2)." },
+		{ "outside", "With regions: outside pixels follow the content only (content) or are kept unchanged (keep)." },
+		{ "feather", "With regions: soft edges, Gaussian sigma = feather / 2 pixels." },
+		{ "preview", "Show the image every N iterations in a preview window (0 = off). Esc stops and keeps the best so far." },
+		{ "device", "auto, cpu or gpu." },
+	};
+
+	/** The value of the last run (remembered between runs), else the default. */
+	private static String last(String key, String def) {
+		return Prefs.get(PREF + "last." + key, def);
+	}
+
+	private static double last(String key, double def) {
+		try {
+			return Double.parseDouble(last(key, Double.toString(def)));
+		}
+		catch (NumberFormatException e) {
+			return def;
+		}
+	}
 	static final String PREF = "neuralstyle.gatys.";
 
 	@Override
@@ -44,6 +83,7 @@ public class GatysPlugin implements PlugIn {
 			IJ.noImage();
 			return;
 		}
+		org.neuralstyle.imagej.Settings.apply();
 		String options = Macro.getOptions();
 		boolean macro = options != null;
 		Map<String, String> v = new HashMap<>();
@@ -66,30 +106,31 @@ public class GatysPlugin implements PlugIn {
 			GenericDialog gd = new GenericDialog(TITLE);
 			gd.addChoice("style", t, t[t.length > 1 && t[0].equals(content.getTitle()) ? 1 : 0]);
 			gd.addChoice("style2", t2.toArray(new String[0]), "none");
-			gd.addStringField("style_weights", "", 12);
+			gd.addStringField("style_weights", last("style_weights", ""), 12);
 			gd.addChoice("network", new String[] { "auto", "vgg19", "vgg16", "offline" }, Prefs.get(PREF + "network", "auto"));
 			gd.addMessage(pretrained ? "VGG-19 weights: installed" : "No VGG weights installed: 'auto' uses the offline random network "
 				+ "(lower quality).\nChoose vgg19 and tick download to fetch them (about 548 MB) into " + VggWeights.folder());
 			gd.addCheckbox("download", false);
-			gd.addNumericField("iterations", Prefs.get(PREF + "iterations", 200), 0);
-			gd.addNumericField("size", Prefs.get(PREF + "size", 384), 0, 6, "pixels (long side of the result)");
-			gd.addStringField("style_weight", "", 10);
-			gd.addStringField("content_weight", "", 10);
-			gd.addStringField("tv_weight", "", 10);
+			gd.addNumericField("iterations", last("iterations", Prefs.get(PREF + "iterations", 200)), 0);
+			gd.addNumericField("size", last("size", Prefs.get(PREF + "size", 384)), 0, 6, "pixels (long side of the result)");
+			gd.addStringField("style_weight", last("style_weight", ""), 10);
+			gd.addStringField("content_weight", last("content_weight", ""), 10);
+			gd.addStringField("tv_weight", last("tv_weight", ""), 10);
 			gd.addMessage("Empty loss weights: the network's defaults.");
-			gd.addChoice("optimizer", new String[] { "lbfgs", "adam" }, "lbfgs");
-			gd.addChoice("init", new String[] { "content", "noise", "blend" }, "content");
-			gd.addNumericField("seed", 0, 0);
-			gd.addNumericField("levels", 1, 0, 3, "(coarse-to-fine)");
-			gd.addChoice("colour", new String[] { "none", "luminance", "match" }, "none");
-			gd.addNumericField("style_scale", 1, 2);
+			gd.addChoice("optimizer", new String[] { "lbfgs", "adam" }, last("optimizer", "lbfgs"));
+			gd.addChoice("init", new String[] { "content", "noise", "blend" }, last("init", "content"));
+			gd.addNumericField("seed", last("seed", 0), 0);
+			gd.addNumericField("levels", last("levels", 1), 0, 3, "(coarse-to-fine)");
+			gd.addChoice("colour", new String[] { "none", "luminance", "match" }, last("colour", "none"));
+			gd.addNumericField("style_scale", last("style_scale", 1), 2);
 			gd.addChoice("regions", new String[] { "none", "selection", "roi manager", "overlay" }, "none");
 			gd.addStringField("styles", "", 30);
 			gd.addMessage("Regions: ROI_NAME:N maps a ROI to style image N (1 = style, 2 = style2).");
-			gd.addChoice("outside", new String[] { "content", "keep" }, "content");
-			gd.addNumericField("feather", RegionStyleRunner.DEFAULT_FEATHER, 1);
-			gd.addNumericField("preview", 10, 0, 4, "(show every N iterations, 0 = off)");
-			gd.addChoice("device", new String[] { "auto", "cpu", "gpu" }, "auto");
+			gd.addChoice("outside", new String[] { "content", "keep" }, last("outside", "content"));
+			gd.addNumericField("feather", last("feather", RegionStyleRunner.DEFAULT_FEATHER), 1);
+			gd.addNumericField("preview", last("preview", 10), 0, 4, "(show every N iterations, 0 = off)");
+			gd.addChoice("device", new String[] { "auto", "cpu", "gpu" }, last("device", org.neuralstyle.imagej.Settings.device()));
+			gd.addHelp(Help.html(TITLE, FIELDS, "Gatys: style transfer by optimisation", "VGG weights and the offline default"));
 			gd.showDialog();
 			if (gd.wasCanceled()) return;
 			v.put("style", gd.getNextChoice());
@@ -118,6 +159,9 @@ public class GatysPlugin implements PlugIn {
 				Prefs.set(PREF + "network", v.get("network"));
 				Prefs.set(PREF + "iterations", v.get("iterations"));
 				Prefs.set(PREF + "size", v.get("size"));
+				for (String k : keys()) {
+					if (v.get(k) != null && !k.equals("style") && !k.equals("style2") && !k.equals("download")) Prefs.set(PREF + "last." + k, v.get(k));
+				}
 			}
 		}
 		try {

@@ -8,6 +8,7 @@ import ij.macro.Interpreter;
 
 import org.neuralstyle.Progress;
 import org.neuralstyle.imagej.ImageJProgress;
+import org.neuralstyle.imagej.InPlace;
 
 import java.awt.GraphicsEnvironment;
 
@@ -25,15 +26,33 @@ final class Ij1Doors {
 		return options != null && GraphicsEnvironment.isHeadless();
 	}
 
+	/** A checkbox in macro options: recorded as the bare key when ticked. */
+	static boolean flag(String options, String key) {
+		return options != null && (" " + options + " ").matches("(?s).*\\s" + java.util.regex.Pattern.quote(key) + "(=true)?\\s.*");
+	}
+
 	/**
 	 * Runs the work with ImageJ's progress bar (Esc cancels), shows the new image (headless
 	 * without a macro interpreter: makes it the current image), and turns any failure into one
 	 * error dialog (or log line), aborting a calling macro.
 	 */
 	static void runAndShow(String title, boolean macro, Work work) {
+		runAndShow(title, macro, null, work);
+	}
+
+	/**
+	 * As {@link #runAndShow(String, boolean, Work)}; with {@code inPlace} the result's pixels
+	 * replace that image's (undoable for single images) instead of a new image opening.
+	 */
+	static void runAndShow(String title, boolean macro, ImagePlus inPlace, Work work) {
 		try {
+			if (inPlace != null) InPlace.check(inPlace);
 			ImagePlus result = work.run(new ImageJProgress(IJ.getInstance() == null));
-			if (GraphicsEnvironment.isHeadless() && !Interpreter.isBatchMode()) WindowManager.setTempCurrentImage(result);
+			if (inPlace != null) {
+				InPlace.replace(inPlace, result);
+				IJ.showStatus(title + ": done in place" + (inPlace.getStackSize() == 1 ? " (Edit > Undo restores it)" : ""));
+			}
+			else if (GraphicsEnvironment.isHeadless() && !Interpreter.isBatchMode()) WindowManager.setTempCurrentImage(result);
 			else result.show();
 		}
 		catch (Progress.CancelledException e) {

@@ -42,8 +42,36 @@ public class TrainingPlugins implements PlugIn {
 		if (stack.getSize() > 0) new ij.ImagePlus("Styles of " + model.name(), stack).show();
 	}
 
+	/** One line of help per dialog field. */
+	static String[][] fields(String arg) {
+		String[] more = { "more", "Further training settings as key=value pairs: lr, decay, decay_every, style_weight, content_weight, "
+			+ "tv_weight, t, lambda, seed, network, download, checkpoint_every, preview_every, channels, bank_kernel (see the README)." };
+		String[] iterations = { "iterations", "Training steps. Each takes a few seconds on a CPU at 256 pixels, batch 4." };
+		String[] size = { "size", "Side of the square training crops in pixels (256 in the paper)." };
+		return switch (arg) {
+			case "learn" -> new String[][] {
+				{ "model", "The StyleBank model folder that gets the new style (its autoencoder stays frozen and byte-identical)." },
+				{ "style", "The style image (a painting, a texture)." },
+				{ "id", "Id of the new style (letters, digits, - and _); empty = from the file name." },
+				{ "content", "A folder of content images (photographs, micrographs) to learn on." }, iterations, size, more };
+			case "styles" -> new String[][] {
+				{ "model", "The StyleBank model folder (or .zip, for list and export)." },
+				{ "action", "list (thumbnails), rename (style + name), remove (style), export (style + file), import (file)." },
+				{ "style", "The id of the style to rename, remove or export." },
+				{ "name", "New display name (rename)." },
+				{ "file", "export: where to write ID.stylebank-style.safetensors; import: the file to add." } };
+			default -> new String[][] {
+				{ "content", "A folder of content images." },
+				{ "styles", "A folder with one image per style; the file names become the style ids." },
+				{ "output", "The new model folder NAME.stylebank (must not exist unless resume is ticked)." }, iterations, size,
+				{ "batch", "Crops per step (4 in the paper); more is slower per step but smoother." },
+				{ "resume", "Continue from OUTPUT.checkpoint (written every checkpoint_every steps and when you press Esc)." }, more };
+		};
+	}
+
 	@Override
 	public void run(String arg) {
+		org.neuralstyle.imagej.Settings.apply();
 		String options = Macro.getOptions();
 		boolean macro = options != null;
 		String title = switch (arg) {
@@ -85,9 +113,10 @@ public class TrainingPlugins implements PlugIn {
 				}
 			}
 			if (!arg.equals("styles")) {
-				gd.addStringField("more", "", 40);
+				gd.addStringField("more", Prefs.get(PREF + arg + ".more", ""), 40);
 				gd.addMessage("more: further settings as key=value (see README), e.g. lr=0.01 style_weight=1e5 t=2 lambda=1");
 			}
+			gd.addHelp(Help.html(title, fields(arg), "Training StyleBank models"));
 			gd.showDialog();
 			if (gd.wasCanceled()) return;
 			StringBuilder sb = new StringBuilder();
@@ -119,7 +148,11 @@ public class TrainingPlugins implements PlugIn {
 					}
 				}
 			}
-			if (!arg.equals("styles")) sb.append(' ').append(gd.getNextString());
+			if (!arg.equals("styles")) {
+				String more = gd.getNextString();
+				sb.append(' ').append(more);
+				if (!macro) Prefs.set(PREF + arg + ".more", more);
+			}
 			args = sb.toString();
 		}
 		try {

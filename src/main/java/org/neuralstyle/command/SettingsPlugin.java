@@ -1,0 +1,115 @@
+package org.neuralstyle.command;
+
+import ij.IJ;
+import ij.Macro;
+import ij.gui.GenericDialog;
+import ij.plugin.PlugIn;
+
+import org.neuralstyle.gatys.VggWeights;
+import org.neuralstyle.imagej.MemoryBudget;
+import org.neuralstyle.imagej.Settings;
+import org.neuralstyle.nn.Vgg;
+
+import java.io.InputStream;
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * Plugins > Style Transfer > Settings / About: the memory budget, tiling mode, models folder
+ * and default device (remembered in ImageJ's preferences), and what is installed: version,
+ * engine, VGG weights, licences. Macro: {@code run("Style Transfer Settings", "memory=2048 tiling=exact models= device=auto")}.
+ */
+public class SettingsPlugin implements PlugIn {
+
+	static final String TITLE = "Style Transfer Settings";
+
+	static final String[][] FIELDS = {
+		{ "memory", "Native memory (MB) one StyleBank pass may use; larger images are processed in tiles. 0 = automatic: half of "
+			+ "(physical memory - Java heap), at least 1 GB." },
+		{ "tiling", "exact: tiles give exactly the untiled result (several passes, ~3.5x compute). fast: statistics from a "
+			+ "reduced copy of the image, one pass; no visible seams but not bit-identical." },
+		{ "models", "Folder for VGG weights and the default StyleBank model. Empty = automatic (Fiji.app/models/neural-style, "
+			+ "else ~/.neural-style/models)." },
+		{ "device", "Default device of the dialogs: auto (a GPU when DJL finds one), cpu or gpu." },
+	};
+
+	@Override
+	public void run(String arg) {
+		String options = Macro.getOptions();
+		String memory, tiling, models, device;
+		if (Ij1Doors.headlessMacro(options)) {
+			memory = Macro.getValue(options, "memory", Settings.get(Settings.MEMORY, "0"));
+			tiling = Macro.getValue(options, "tiling", Settings.get(Settings.TILING, "exact"));
+			models = Macro.getValue(options, "models", Settings.get(Settings.MODELS, ""));
+			device = Macro.getValue(options, "device", Settings.device());
+		}
+		else {
+			GenericDialog gd = new GenericDialog(TITLE);
+			gd.addMessage(about(), null, java.awt.Color.DARK_GRAY);
+			gd.addNumericField("memory", Double.parseDouble(numberOr(Settings.get(Settings.MEMORY, "0"))), 0, 8, "MB (0 = automatic)");
+			gd.addChoice("tiling", new String[] { "exact", "fast" }, Settings.get(Settings.TILING, "exact"));
+			gd.addDirectoryField("models", Settings.get(Settings.MODELS, ""), 40);
+			gd.addChoice("device", new String[] { "auto", "cpu", "gpu" }, Settings.device());
+			StringBuilder fixed = new StringBuilder();
+			for (String k : new String[] { Settings.MEMORY, Settings.TILING, Settings.MODELS, Settings.DEVICE }) {
+				if (Settings.fixed(k)) fixed.append("\n-D").append(k).append('=').append(Settings.get(k, "")).append(" was given on the command line and wins");
+			}
+			if (fixed.length() > 0) gd.addMessage(fixed.toString().trim());
+			gd.addHelp(Help.html(TITLE, FIELDS, "Big images", "Install"));
+			gd.showDialog();
+			if (gd.wasCanceled()) return;
+			memory = Long.toString(Math.round(gd.getNextNumber()));
+			tiling = gd.getNextChoice();
+			models = gd.getNextString().trim();
+			device = gd.getNextChoice();
+		}
+		try {
+			Settings.set(Settings.MEMORY, memory);
+			Settings.set(Settings.TILING, tiling);
+			Settings.set(Settings.MODELS, models);
+			Settings.set(Settings.DEVICE, device);
+			IJ.log("Style Transfer settings: memory budget " + (MemoryBudget.bytes() >> 20) + " MB, tiling " + tiling + ", models folder "
+				+ VggWeights.folder() + ", device " + device);
+		}
+		catch (IllegalArgumentException e) {
+			IJ.error(TITLE, e.getMessage());
+			if (options != null) Macro.abort();
+		}
+	}
+
+	private static String numberOr(String s) {
+		try {
+			return Long.toString(Long.parseLong(s.trim()));
+		}
+		catch (NumberFormatException e) {
+			return "0";
+		}
+	}
+
+	/** Version, engine and installation facts for the dialog and the log. */
+	static String about() {
+		StringBuilder b = new StringBuilder("Neural Style Transfer " + version() + " (StyleBank: Chen et al., CVPR 2017; Gatys et al., CVPR 2016)\n");
+		b.append("Engine: DJL with the PyTorch engine (libtorch), ").append(Runtime.getRuntime().availableProcessors()).append(" cores\n");
+		b.append("Models folder: ").append(VggWeights.folder()).append('\n');
+		for (Vgg.Arch a : Vgg.Arch.values()) {
+			b.append(a.name().toLowerCase(Locale.ROOT)).append(" weights: ").append(VggWeights.present(a) ? "installed" : "not installed (Get VGG Weights)").append('\n');
+		}
+		b.append(String.format(Locale.ROOT, "Memory budget now: %d MB; Java heap max: %d MB%n", MemoryBudget.bytes() >> 20,
+			Runtime.getRuntime().maxMemory() >> 20));
+		b.append("VGG weights (downloaded only on request) are torchvision's, BSD-3-Clause; the default model was\n"
+			+ "trained by this project on public-domain paintings. Help shows the README's sections.");
+		return b.toString();
+	}
+
+	static String version() {
+		try (InputStream in = SettingsPlugin.class.getResourceAsStream("/META-INF/maven/org.neuralstyle/Neural_Style_Transfer/pom.properties")) {
+			if (in == null) return "(development build)";
+			Properties p = new Properties();
+			p.load(in);
+			return p.getProperty("version", "?");
+		}
+		catch (Exception e) {
+			return "?";
+		}
+	}
+}

@@ -1,0 +1,180 @@
+package org.neuralstyle.command;
+
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.Macro;
+import ij.Undo;
+import ij.WindowManager;
+import ij.process.ByteProcessor;
+import ij.process.ColorProcessor;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.neuralstyle.Progress;
+import org.neuralstyle.TestFiles;
+import org.neuralstyle.imagej.InPlace;
+import org.neuralstyle.imagej.MemoryBudget;
+import org.neuralstyle.imagej.Settings;
+import org.neuralstyle.imagej.StyleBankRunner;
+import org.neuralstyle.nn.Engines;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** In-place with undo, the settings, the help texts and the menu: what the dialogs rest on. */
+class DialogsAndInPlaceTest {
+
+	@AfterEach
+	void clear() {
+		for (String k : new String[] { Settings.MEMORY, Settings.TILING, Settings.DEVICE }) {
+			if (!Settings.fixed(k)) System.clearProperty(k);
+		}
+		WindowManager.setTempCurrentImage(null);
+	}
+
+	static ImagePlus grey() {
+		Random r = new Random(9);
+		byte[] px = new byte[27 * 19];
+		r.nextBytes(px);
+		return new ImagePlus("grey", new ByteProcessor(27, 19, px));
+	}
+
+	@Test
+	void inPlaceReplacesPixelsAndUndoRestoresTheOriginal() throws Exception {
+		ImagePlus imp = grey();
+		byte[] before = ((byte[]) imp.getProcessor().getPixels()).clone();
+		ImagePlus expected = StyleBankRunner.apply(imp, new StyleBankRunner.Request(TestFiles.tinyModel(), "beta", Engines.DeviceChoice.CPU), Progress.NONE);
+		WindowManager.setTempCurrentImage(imp);
+		Thread.currentThread().setName("Run$_inPlace");
+		Macro.setOptions("model=[" + TestFiles.tinyModel() + "] style=beta device=cpu in_place");
+		new ApplyStyleBankPlugin().run("");
+		Macro.setOptions(null);
+		assertSame(imp, WindowManager.getCurrentImage(), "no new image: the source itself was changed");
+		assertEquals(ImagePlus.COLOR_RGB, imp.getType());
+		assertEquals("grey", imp.getTitle());
+		assertArrayEquals((int[]) expected.getProcessor().getPixels(), (int[]) imp.getProcessor().getPixels());
+		assertTrue(imp.changes);
+		Undo.undo(); // Edit > Undo
+		assertEquals(ImagePlus.GRAY8, imp.getType());
+		assertArrayEquals(before, (byte[]) imp.getProcessor().getPixels());
+	}
+
+	@Test
+	void inPlaceOnStacksReplacesEveryPlaneAndKeepsDimensions() throws Exception {
+		ImageStack st = new ImageStack(16, 12);
+		for (int i = 0; i < 4; i++) st.addSlice("s" + i, grey().getProcessor().resize(16, 12));
+		ImagePlus imp = new ImagePlus("stack", st);
+		imp.setDimensions(1, 2, 2);
+		imp.setOpenAsHyperStack(true);
+		ImagePlus result = StyleBankRunner.apply(imp, new StyleBankRunner.Request(TestFiles.tinyModel(), "alpha", Engines.DeviceChoice.CPU), Progress.NONE);
+		InPlace.replace(imp, result);
+		assertEquals(4, imp.getStackSize());
+		assertEquals(2, imp.getNSlices());
+		assertEquals(2, imp.getNFrames());
+		assertEquals(ImagePlus.COLOR_RGB, imp.getType());
+		assertArrayEquals((int[]) result.getStack().getPixels(3), (int[]) imp.getStack().getPixels(3));
+	}
+
+	@Test
+	void inPlaceRefusesCompositesBeforeAnyWork() {
+		ImageStack st = new ImageStack(8, 8);
+		st.addSlice(new ByteProcessor(8, 8));
+		st.addSlice(new ByteProcessor(8, 8));
+		ImagePlus imp = new ImagePlus("c", st);
+		imp.setDimensions(2, 1, 1);
+		ImagePlus comp = new ij.CompositeImage(imp, ij.IJ.COMPOSITE);
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> InPlace.check(comp));
+		assertTrue(e.getMessage().contains("Untick 'in_place'"), e.getMessage());
+	}
+
+	@Test
+	void flagsInMacroOptions() {
+		assertTrue(Ij1Doors.flag("model=x in_place device=cpu", "in_place"));
+		assertTrue(Ij1Doors.flag("in_place", "in_place"));
+		assertTrue(Ij1Doors.flag("model=x in_place=true", "in_place"));
+		assertFalse(Ij1Doors.flag("model=[in_place x] device=cpu", "in_place_x"));
+		assertFalse(Ij1Doors.flag("model=x not_in_place", "in_place"));
+		assertFalse(Ij1Doors.flag(null, "in_place"));
+	}
+
+	@Test
+	void settingsValidateAndBecomeTheProperties() {
+		if (Settings.fixed(Settings.MEMORY)) return; // given on the command line: the dialog cannot change it (asserted below otherwise)
+		Settings.set(Settings.MEMORY, "1536");
+		assertEquals("1536", System.getProperty(Settings.MEMORY));
+		assertEquals(1536L << 20, MemoryBudget.bytes());
+		Settings.set(Settings.MEMORY, "0");
+		assertEquals(null, System.getProperty(Settings.MEMORY), "0 = automatic");
+		Settings.set(Settings.TILING, "fast");
+		assertTrue(MemoryBudget.fastTiling());
+		Settings.set(Settings.TILING, "exact");
+		assertFalse(MemoryBudget.fastTiling());
+		assertThrows(IllegalArgumentException.class, () -> Settings.set(Settings.MEMORY, "lots"));
+		assertThrows(IllegalArgumentException.class, () -> Settings.set(Settings.MEMORY, "-5"));
+		assertThrows(IllegalArgumentException.class, () -> Settings.set(Settings.MEMORY, "12"));
+		assertThrows(IllegalArgumentException.class, () -> Settings.set(Settings.TILING, "quick"));
+		assertThrows(IllegalArgumentException.class, () -> Settings.set(Settings.DEVICE, "tpu"));
+		Settings.set(Settings.DEVICE, "cpu");
+		assertEquals("cpu", Settings.device());
+		Settings.set(Settings.DEVICE, "auto");
+	}
+
+	@Test
+	void settingsMacroDoorRefusesBadValuesWithAMessage() {
+		Thread.currentThread().setName("Run$_settings");
+		Macro.setOptions("memory=abc tiling=exact models= device=auto");
+		ij.IJ.redirectErrorMessages(); // headless: the error goes to the log instead of a dialog
+		new SettingsPlugin().run("");
+		Macro.setOptions(null);
+		assertNotEquals("abc", System.getProperty(Settings.MEMORY));
+	}
+
+	@Test
+	void everyDialogHasHelpForEveryFieldAndItsReadmeSection() throws Exception {
+		String readme = Files.readString(Path.of("README.md"));
+		assertEquals(readme, Help.readme(), "the README is packed into the jar for the Help buttons");
+		record Dialog(String title, String[][] fields, String section) {}
+		for (Dialog d : List.of(new Dialog(ApplyStyleBankPlugin.TITLE, ApplyStyleBankPlugin.FIELDS, "In ImageJ and Fiji"),
+			new Dialog(ApplyRegionStylesPlugin.TITLE, ApplyRegionStylesPlugin.FIELDS, "Styles per region"),
+			new Dialog(SettingsPlugin.TITLE, SettingsPlugin.FIELDS, "Big images"),
+			new Dialog("Train", TrainingPlugins.fields("train"), "Training StyleBank models"),
+			new Dialog("Learn", TrainingPlugins.fields("learn"), "Training StyleBank models"),
+			new Dialog("Styles", TrainingPlugins.fields("styles"), "Training StyleBank models"),
+			new Dialog(GatysPlugin.TITLE, GatysPlugin.FIELDS, "Gatys: style transfer by optimisation")))
+		{
+			assertFalse(Help.section(readme, d.section()).isBlank(), "README has section " + d.section());
+			String html = Help.html(d.title(), d.fields(), d.section());
+			for (String[] f : d.fields()) {
+				assertTrue(html.contains("<b>" + f[0] + "</b>"), d.title() + " help names " + f[0]);
+				assertTrue(f[1].length() > 15, d.title() + " " + f[0] + " has real help");
+			}
+			assertTrue(html.contains("From the README"), d.title());
+		}
+		String h = Help.markdownToHtml("# T\ntext `code` **b**\n\n```\nx < y\n```\n| a | b |\n|---|---|\n| 1 | 2 |\n");
+		assertTrue(h.contains("<tt>code</tt>") && h.contains("<b>b</b>") && h.contains("x &lt; y") && h.contains("| 1 | 2 |"), h);
+	}
+
+	@Test
+	void menuHasEveryFunctionOnce() throws Exception {
+		List<String> lines = Files.readAllLines(Path.of("plugins.config"));
+		List<String> commands = lines.stream().filter(l -> l.startsWith("Plugins>Style Transfer, \"") && !l.contains("\"-\""))
+			.map(l -> l.substring(l.indexOf('"') + 1, l.indexOf('"', l.indexOf('"') + 1))).toList();
+		assertEquals(List.of("Apply StyleBank Style", "Apply Styles to Regions", "Gatys Style Transfer", "Train StyleBank Model",
+			"Learn New StyleBank Style", "Manage StyleBank Styles", "Get VGG Weights", "Style Transfer Settings"), commands);
+		for (String l : lines) {
+			if (!l.startsWith("Plugins>") || l.contains("\"-\"")) continue;
+			String cls = l.substring(l.lastIndexOf(", ") + 2, l.lastIndexOf('('));
+			assertTrue(ij.plugin.PlugIn.class.isAssignableFrom(Class.forName(cls)), cls);
+		}
+	}
+}
