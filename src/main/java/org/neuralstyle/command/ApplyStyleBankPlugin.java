@@ -90,7 +90,7 @@ public class ApplyStyleBankPlugin implements PlugIn {
 			java.awt.TextField mixField = (java.awt.TextField) gd2.getStringFields().get(0);
 			Runnable refresh = () -> {
 				if (previewBox[0] == null || !previewBox[0].getState()) return;
-				if (preview[0] == null) preview[0] = new StylePreview(imp);
+				if (preview[0] == null) preview[0] = new StylePreview(imp, gd2);
 				String m = mixField.getText().trim();
 				preview[0].request(modelPath, m.isEmpty() ? styleChoice.getSelectedItem() : m, Engines.DeviceChoice.AUTO);
 			};

@@ -101,9 +101,9 @@ final class Help {
 			else if (line.isBlank()) flush(b, para);
 			else if (line.startsWith("- ") || line.startsWith("* ") || line.matches("\\d+\\. .*")) {
 				flush(b, para);
-				para.add("&bull; " + inline(line.replaceFirst("^(- |\\* |\\d+\\. )", "")));
+				para.add("\u2022 " + line.replaceFirst("^(- |\\* |\\d+\\. )", ""));
 			}
-			else para.add(inline(line));
+			else para.add(line);
 		}
 		if (pre) b.append("</pre>");
 		flush(b, para);
@@ -112,7 +112,7 @@ final class Help {
 
 	private static void flush(StringBuilder b, List<String> para) {
 		if (para.isEmpty()) return;
-		b.append("<p>").append(String.join(" ", para)).append("</p>");
+		b.append("<p>").append(inline(String.join(" ", para)).replace(" \u2022 ", "<br>&bull; ").replace("\u2022 ", "&bull; ")).append("</p>");
 		para.clear();
 	}
 

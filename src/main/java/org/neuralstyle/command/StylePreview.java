@@ -34,8 +34,12 @@ final class StylePreview {
 	private final AtomicLong generation = new AtomicLong();
 	private volatile ImagePlus window;
 
-	StylePreview(ImagePlus source) {
+	private final java.awt.Window anchor;
+
+	/** @param anchor the dialog: the preview window opens beside it and gives the focus back */
+	StylePreview(ImagePlus source, java.awt.Window anchor) {
 		reduced = reduce(source);
+		this.anchor = anchor;
 	}
 
 	/** The plane as displayed (composites merged, display range applied), long side at most SIDE. */
@@ -70,6 +74,11 @@ final class StylePreview {
 		if (window == null || window.getWindow() == null) {
 			window = new ImagePlus(title, ip);
 			window.show();
+			java.awt.Window w = window.getWindow();
+			if (w != null && anchor != null && anchor.isShowing()) {
+				w.setLocation(anchor.getX() + anchor.getWidth() + 8, anchor.getY());
+				anchor.toFront();
+			}
 		}
 		else {
 			window.setProcessor(ip);

@@ -177,4 +177,27 @@ class DialogsAndInPlaceTest {
 			assertTrue(ij.plugin.PlugIn.class.isAssignableFrom(Class.forName(cls)), cls);
 		}
 	}
+
+	@Test
+	void previewWorksOnTheVisiblePlaneReducedTo256Pixels() throws Exception {
+		ImagePlus big = new ImagePlus("big", new ColorProcessor(700, 350));
+		ij.process.ImageProcessor r = StylePreview.reduce(big);
+		assertEquals(256, r.getWidth());
+		assertEquals(128, r.getHeight());
+		ImagePlus small = grey();
+		assertEquals(27, StylePreview.reduce(small).getWidth(), "small images are not enlarged");
+	}
+
+	@Test
+	void thumbnailsAreClickableByPosition() throws Exception {
+		var model = org.neuralstyle.stylebank.StyleBankModel.load(TestFiles.tinyModel());
+		java.awt.Choice choice = null; // headless: no AWT Choice; the legend form still lays out and maps clicks
+		StylePicker p = new StylePicker(model, true, choice, null);
+		int n = model.styles().size() + 1;
+		assertEquals(n * (StylePicker.CELL + StylePicker.GAP) + StylePicker.GAP, p.getPreferredSize().width);
+		assertEquals(0, p.indexAt(StylePicker.GAP + 1, StylePicker.GAP + 1));
+		assertEquals(1, p.indexAt(2 * StylePicker.GAP + StylePicker.CELL + 1, StylePicker.GAP + 5));
+		assertEquals(-1, p.indexAt(1, 1));
+		assertEquals(-1, p.indexAt(n * (StylePicker.CELL + StylePicker.GAP) + StylePicker.GAP + 1, 10));
+	}
 }
