@@ -45,11 +45,18 @@ public class ApplyRegionStylesCommand extends StyleCommand {
 	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" }, required = false)
 	private String device = "auto";
 
+	@Parameter(label = "In place", description = "Replace the image's pixels instead of returning a new image (Edit > Undo restores a single image)", required = false)
+	private boolean inPlace;
+
 	@Override
 	ImagePlus compute(Progress progress) throws Exception {
-		return RegionStyleRunner.apply(image, image == null ? null : RoiMasks.rois(image, RoiMasks.Source.parse(regions)),
+		if (inPlace && image != null) org.neuralstyle.imagej.InPlace.check(image);
+		ImagePlus r = RegionStyleRunner.apply(image, image == null ? null : RoiMasks.rois(image, RoiMasks.Source.parse(regions)),
 			new RegionStyleRunner.Request(org.neuralstyle.stylebank.DefaultModel.resolve(model == null ? "" : model.getPath()), styles, outside, feather,
 				StyleBankNetwork.Fusion.parse(fusion), Engines.DeviceChoice.parse(device)),
 			progress);
+		if (!inPlace) return r;
+		org.neuralstyle.imagej.InPlace.replace(image, r);
+		return image;
 	}
 }

@@ -33,9 +33,16 @@ public class ApplyStyleBankCommand extends StyleCommand {
 	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" }, required = false)
 	private String device = "auto";
 
+	@Parameter(label = "In place", description = "Replace the image's pixels instead of returning a new image (Edit > Undo restores a single image)", required = false)
+	private boolean inPlace;
+
 	@Override
 	ImagePlus compute(Progress progress) throws Exception {
-		return StyleBankRunner.apply(image,
+		if (inPlace && image != null) org.neuralstyle.imagej.InPlace.check(image);
+		ImagePlus r = StyleBankRunner.apply(image,
 			new StyleBankRunner.Request(org.neuralstyle.stylebank.DefaultModel.resolve(model == null ? "" : model.getPath()), style, Engines.DeviceChoice.parse(device)), progress);
+		if (!inPlace) return r;
+		org.neuralstyle.imagej.InPlace.replace(image, r);
+		return image;
 	}
 }

@@ -200,4 +200,16 @@ class DialogsAndInPlaceTest {
 		assertEquals(-1, p.indexAt(1, 1));
 		assertEquals(-1, p.indexAt(n * (StylePicker.CELL + StylePicker.GAP) + StylePicker.GAP + 1, 10));
 	}
+
+	@Test
+	void scijavaCommandInPlace() throws Exception {
+		ImagePlus imp = grey();
+		ImagePlus expected = StyleBankRunner.apply(imp, new StyleBankRunner.Request(TestFiles.tinyModel(), "alpha", Engines.DeviceChoice.CPU), Progress.NONE);
+		try (org.scijava.Context context = new org.scijava.Context(org.scijava.command.CommandService.class)) {
+			var module = context.service(org.scijava.command.CommandService.class).run(ApplyStyleBankCommand.class, true,
+				"image", imp, "model", TestFiles.tinyModel().toFile(), "style", "alpha", "device", "cpu", "inPlace", true).get();
+			assertSame(imp, module.getOutput("result"));
+			assertArrayEquals((int[]) expected.getProcessor().getPixels(), (int[]) imp.getProcessor().getPixels());
+		}
+	}
 }
