@@ -900,6 +900,13 @@ class BadInputMatrixTest {
 		refused(() -> Headless.manageStyles("model=[" + TINY + "] action=export style=alpha file=[" + missing.resolve("a.safetensors") + "]"),
 			List.of(tmp), "folder does not exist");
 		refused(() -> stylize(TINY, "alpha", tmp.resolve("out.jpg")), List.of(tmp), ".png, .tif or .tiff");
+		// a stack cannot be a PNG: found only when the result is written; the temporary file is removed
+		ImageStack st = new ImageStack(12, 10);
+		for (int i = 0; i < 2; i++) st.addSlice(rgb(12, 10, i).getProcessor());
+		Path stack = tmp.resolve("stack.tif");
+		new FileSaver(new ImagePlus("stack", st)).saveAsTiffStack(stack.toString());
+		refused(() -> Headless.stylize("input=[" + stack + "] model=[" + TINY + "] style=alpha output=[" + tmp.resolve("s.png") + "]"),
+			List.of(tmp), "a PNG holds one image", "2 slices", "write it as .tif");
 		assertFalse(Files.exists(tmp.resolve("no")));
 	}
 
