@@ -281,12 +281,14 @@ public final class Headless {
 				}
 				case "rename" -> {
 					String id = model.requireStyle(a.require("style", "the style to rename")).id();
+					ResultFiles.checkModelWritable(output);
 					model.renameStyle(id, a.require("name", "the new display name"));
 					model.save(output);
 					return "Renamed style '" + id + "' to '" + a.get("name", "") + "' in " + output;
 				}
 				case "remove" -> {
 					String id = model.requireStyle(a.require("style", "the style to remove")).id();
+					ResultFiles.checkModelWritable(output);
 					model.removeStyle(id);
 					model.save(output);
 					return "Removed style '" + id + "' from " + output;
@@ -294,13 +296,14 @@ public final class Headless {
 				case "export" -> {
 					String id = model.requireStyle(a.require("style", "the style to export")).id();
 					Path file = Path.of(a.get("file", id + org.neuralstyle.stylebank.StyleFiles.EXTENSION));
-					java.nio.file.Files.write(file, org.neuralstyle.stylebank.StyleFiles.export(model, id));
+					ResultFiles.writeFile(file, org.neuralstyle.stylebank.StyleFiles.export(model, id));
 					return "Exported style '" + id + "' to " + file + " (for autoencoder " + model.autoencoderSha256().substring(0, 12) + "...)";
 				}
 				case "import" -> {
 					Path file = Path.of(a.require("file", "a .stylebank-style.safetensors file"));
 					if (!java.nio.file.Files.isRegularFile(file)) throw new IllegalArgumentException("style file not found: " + file);
 					if (java.nio.file.Files.size(file) > (512L << 20)) throw new IllegalArgumentException(file + " is too large for a style file");
+					ResultFiles.checkModelWritable(output);
 					String id = org.neuralstyle.stylebank.StyleFiles.importInto(model, java.nio.file.Files.readAllBytes(file), file.toString());
 					model.save(output);
 					return "Imported style '" + id + "' into " + output;
@@ -322,8 +325,11 @@ public final class Headless {
 		catch (Progress.CancelledException e) {
 			message = "cancelled";
 		}
-		catch (IllegalArgumentException | java.io.IOException e) {
+		catch (IllegalArgumentException | org.neuralstyle.nn.Autograd.BusyException e) {
 			message = e.getMessage();
+		}
+		catch (java.io.IOException e) {
+			message = describe(e);
 		}
 		catch (OutOfMemoryError e) {
 			message = "out of memory; use a smaller image or give ImageJ more memory (Edit > Options > Memory)";
@@ -340,6 +346,24 @@ public final class Headless {
 			System.exit(1);
 		}
 		return line;
+	}
+
+	/**
+	 * A file-system error as a sentence: Java's own exceptions carry only a path as their message
+	 * (an AccessDeniedException says "/a/b", nothing more), which alone tells the user nothing.
+	 */
+	static String describe(java.io.IOException e) {
+		if (e instanceof java.nio.file.AccessDeniedException a) {
+			return "no permission to write or read " + a.getFile() + "; choose another folder or fix its permissions";
+		}
+		if (e instanceof java.nio.file.NoSuchFileException n) return "no such file or folder: " + n.getFile();
+		if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+			return "cannot create " + f.getFile() + ": a file of that name is in the way (a folder was expected)";
+		}
+		if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+			return "cannot write or read " + f.getFile() + ": " + f.getReason();
+		}
+		return e.getMessage() != null ? e.getMessage() : e.toString();
 	}
 
 	private static Progress progress() {

@@ -23,6 +23,11 @@ public final class ResultFiles {
 		if (imp == null) {
 			throw new IllegalArgumentException("ImageJ cannot open " + input + " as an image (is it a TIFF, PNG, JPEG, ...?)");
 		}
+		if (imp.getWidth() < 1 || imp.getHeight() < 1 || imp.getStackSize() < 1) {
+			// e.g. a text file, which ImageJ imports as a "text image" of numbers
+			throw new IllegalArgumentException("ImageJ cannot open " + input + " as an image: it holds no pixels (is it a TIFF, PNG, "
+				+ "JPEG, ...?)");
+		}
 		return imp;
 	}
 
@@ -33,17 +38,51 @@ public final class ResultFiles {
 			throw new IllegalArgumentException("output must end in .png, .tif or .tiff, got " + output.getFileName());
 		}
 		Path dir = output.toAbsolutePath().getParent();
+		if (dir != null && !Files.isDirectory(dir) && Files.exists(dir)) {
+			throw new IllegalArgumentException("output folder " + dir + " is a file, not a folder");
+		}
 		if (dir == null || !Files.isDirectory(dir)) throw new IllegalArgumentException("output folder does not exist: " + dir);
 		if (!Files.isWritable(dir)) throw new IllegalArgumentException("output folder is not writable: " + dir);
 		if (Files.isDirectory(output)) throw new IllegalArgumentException("output is a folder, not a file: " + output);
 	}
 
-	/** Checks that a model can be written there (folder or .zip) before training starts. */
+	/** Checks that a model can be written there (folder or .zip) before training starts or a model is changed. */
 	public static void checkModelWritable(Path model) {
 		Path abs = model.toAbsolutePath();
 		Path dir = Files.isDirectory(abs) ? abs : abs.getParent();
-		if (dir == null || !Files.isDirectory(dir)) throw new IllegalArgumentException("folder does not exist: " + dir);
+		checkFolder(dir);
+		if (Files.isDirectory(abs)) {
+			// changes go into the model's subfolders too
+			for (String sub : new String[] { "banks", "thumbnails" }) {
+				if (Files.exists(abs.resolve(sub))) checkFolder(abs.resolve(sub));
+			}
+		}
+	}
+
+	private static void checkFolder(Path dir) {
+		if (dir == null) throw new IllegalArgumentException("no folder given to write in");
+		for (Path p = dir; p != null; p = p.getParent()) {
+			if (Files.exists(p) && !Files.isDirectory(p)) {
+				throw new IllegalArgumentException("cannot write in " + dir + ": " + p + " is a file, not a folder; choose another output");
+			}
+		}
+		if (!Files.isDirectory(dir)) throw new IllegalArgumentException("folder does not exist: " + dir);
 		if (!Files.isWritable(dir)) throw new IllegalArgumentException("no permission to write in " + dir + "; choose another output");
+	}
+
+	/** Writes a small file whole: into a temporary file beside it, then renamed, so a failure leaves nothing half-written. */
+	public static void writeFile(Path file, byte[] bytes) throws IOException {
+		Path abs = file.toAbsolutePath();
+		checkFolder(abs.getParent());
+		if (Files.isDirectory(abs)) throw new IllegalArgumentException("output is a folder, not a file: " + file);
+		Path tmp = abs.resolveSibling("." + abs.getFileName() + ".partial-" + ProcessHandle.current().pid());
+		try {
+			Files.write(tmp, bytes);
+			Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+		}
+		finally {
+			Files.deleteIfExists(tmp);
+		}
 	}
 
 	public static void save(ImagePlus imp, Path output) throws IOException {

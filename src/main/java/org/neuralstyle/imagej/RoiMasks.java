@@ -88,6 +88,10 @@ public final class RoiMasks {
 				+ " selection, which covers no area. Use an area selection (rectangle, oval, polygon, freehand, ...).");
 		}
 		Rectangle b = roi.getBounds();
+		if (b.width <= 0 || b.height <= 0) {
+			throw new IllegalArgumentException("region '" + name + "' is empty: it covers no pixel of the image (" + b.width + " x "
+				+ b.height + " pixels)");
+		}
 		Rectangle inside = b.intersection(new Rectangle(0, 0, width, height));
 		if (inside.isEmpty()) {
 			throw new IllegalArgumentException("region '" + name + "' (at x=" + b.x + ", y=" + b.y + ", " + b.width + " x "

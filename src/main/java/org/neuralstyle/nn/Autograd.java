@@ -16,6 +16,13 @@ public final class Autograd {
 
 	private Autograd() {}
 
+	/** Another optimisation holds the lock: a user-facing refusal, not a bug. */
+	public static final class BusyException extends IllegalStateException {
+		BusyException(String message) {
+			super(message);
+		}
+	}
+
 	/** A held lock; close it to let the next optimisation run. */
 	public static final class Session implements AutoCloseable {
 		private Session() {}
@@ -40,7 +47,7 @@ public final class Autograd {
 	public static Session begin(String what) {
 		Engines.pytorch();
 		if (!OWNER.compareAndSet(null, what)) {
-			throw new IllegalStateException("cannot start " + what + ": " + OWNER.get()
+			throw new BusyException("cannot start " + what + ": " + OWNER.get()
 				+ " is already running in this ImageJ (one optimisation at a time). Wait for it to finish or cancel it.");
 		}
 		return new Session();

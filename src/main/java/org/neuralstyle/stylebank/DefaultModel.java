@@ -38,14 +38,24 @@ public final class DefaultModel {
 		}
 		Path target = VggWeights.folder().resolve("default-" + StyleBankModel.sha256(bytes).substring(0, 12) + ".stylebank.zip");
 		if (!Files.isRegularFile(target) || Files.size(target) != bytes.length) {
-			Files.createDirectories(target.getParent());
 			Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
 			try {
+				Files.createDirectories(target.getParent());
 				Files.write(tmp, bytes);
 				Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 			}
+			catch (IOException e) {
+				throw new IOException("the default model cannot be copied into the models folder " + target.getParent() + " ("
+					+ e.getClass().getSimpleName() + ": " + e.getMessage() + "). Make that folder writable, or choose another one with "
+					+ "-Dneuralstyle.models=DIR or the environment variable NEURALSTYLE_MODELS, or give model=PATH.", e);
+			}
 			finally {
-				Files.deleteIfExists(tmp);
+				try {
+					Files.deleteIfExists(tmp);
+				}
+				catch (IOException e) {
+					// the folder is not ours to clean: nothing was written there
+				}
 			}
 		}
 		return target;

@@ -33,8 +33,36 @@ abstract class ModelSource implements AutoCloseable {
 	static ModelSource open(Path path) throws IOException {
 		if (Files.isDirectory(path)) return new Directory(path);
 		if (!Files.exists(path)) throw new NoSuchFileException(path.toString(), null, "no such model file or folder");
-		if (Files.isRegularFile(path)) return new Zip(path);
+		if (Files.isRegularFile(path)) {
+			refuseCode(path);
+			return new Zip(path);
+		}
 		throw new ModelFormatException(path + ": not a model folder or zip archive");
+	}
+
+	/** Formats that can carry code (pickle, PyTorch checkpoints, Java serialisation) are refused before anything is read. */
+	static final java.util.List<String> CODE_EXTENSIONS = java.util.List.of(".pt", ".pth", ".pkl", ".pickle", ".bin", ".ckpt", ".ser",
+		".joblib", ".h5");
+
+	static void refuseCode(Path path) throws IOException {
+		String name = path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+		byte[] head = new byte[2];
+		int n;
+		try (InputStream in = Files.newInputStream(path)) {
+			n = in.readNBytes(head, 0, 2);
+		}
+		// pickle protocol 2..5 opens with PROTO (0x80) and the version byte
+		boolean pickle = n == 2 && (head[0] & 0xff) == 0x80 && head[1] >= 2 && head[1] <= 5 && !name.endsWith(".safetensors");
+		boolean javaSerial = n == 2 && (head[0] & 0xff) == 0xac && (head[1] & 0xff) == 0xed;
+		if (pickle || javaSerial || CODE_EXTENSIONS.stream().anyMatch(name::endsWith)) {
+			throw new ModelFormatException(codeMessage(path.toString()));
+		}
+	}
+
+	static String codeMessage(String what) {
+		return what + ": looks like a PyTorch/pickle checkpoint or Java serialized data. Such files can run code when they are "
+			+ "opened, so this plugin never reads them: models are data only (a StyleBank folder or .zip of model.json and "
+			+ ".safetensors files). Convert the weights to safetensors first.";
 	}
 
 	/** Checks that a manifest path stays inside the model; returns it normalised. */
@@ -131,6 +159,10 @@ abstract class ModelSource implements AutoCloseable {
 					if (n.startsWith("/") || n.contains("\\") || n.matches("^[A-Za-z]:.*") || ("/" + n + "/").contains("/../")) {
 						throw new ModelFormatException(path + ": archive entry '" + n
 							+ "' has an absolute path or '..'; refused (a model archive must hold only paths inside the model)");
+					}
+					String lower = n.toLowerCase(java.util.Locale.ROOT);
+					if (lower.endsWith(".pkl") || lower.endsWith(".pickle") || lower.endsWith("/data.pkl")) {
+						throw new ModelFormatException(codeMessage(path + " (entry '" + n + "')"));
 					}
 					if (!e.isDirectory()) entries.put(n, e);
 				}

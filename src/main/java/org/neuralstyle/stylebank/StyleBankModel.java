@@ -464,7 +464,8 @@ public final class StyleBankModel {
 		}
 	}
 
-	private static void writeAtomically(Path file, byte[] bytes) throws IOException {
+	/** Writes a file whole (temporary file beside it, then an atomic rename); an unchanged file is left alone. */
+	static void writeAtomically(Path file, byte[] bytes) throws IOException {
 		if (Files.exists(file) && java.util.Arrays.equals(Files.readAllBytes(file), bytes)) return; // unchanged: leave it alone
 		Files.createDirectories(file.getParent());
 		Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp-" + System.nanoTime());

@@ -466,14 +466,15 @@ public final class Trainer implements AutoCloseable {
 			opt.put("v." + k, tensor(adamV.get(k)));
 			steps.put("t." + k, String.valueOf(adamT.get(k)));
 		}
-		Files.write(dir.resolve("optimizer.safetensors"), Safetensors.toBytes(opt, steps));
+		// each file written whole, then renamed: an interrupted checkpoint never leaves a half-written file
+		StyleBankModel.writeAtomically(dir.resolve("optimizer.safetensors"), Safetensors.toBytes(opt, steps));
 		JsonObject j = new JsonObject();
 		j.addProperty("iteration", iteration);
 		j.addProperty("lastStyleGradNorm", Double.isNaN(lastStyleGradNorm) ? -1 : lastStyleGradNorm);
 		j.add("settings", s.toJson());
 		Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create(); // skipped steps hold NaN
 		j.add("history", gson.toJsonTree(history));
-		Files.writeString(dir.resolve("checkpoint.json"), gson.toJson(j), StandardCharsets.UTF_8);
+		StyleBankModel.writeAtomically(dir.resolve("checkpoint.json"), gson.toJson(j).getBytes(StandardCharsets.UTF_8));
 	}
 
 	/** Continues a checkpoint of joint training: same settings, weights, optimizer state and position in the data stream. */
