@@ -130,7 +130,7 @@ public final class GuiDriver {
 		chelsea.setRoi(new OvalRoi(120, 30, 200, 190));
 		show(chelsea, 0, bar.height + 4);
 		ImageWindow srcWin = chelsea.getWindow();
-		onEdt(() -> recorder.setBounds(0, srcWin.getY() + srcWin.getHeight() + 4, 2 * srcWin.getWidth() + 6, 170));
+		onEdt(() -> recorder.setBounds(0, srcWin.getY() + srcWin.getHeight() + 4, 2 * srcWin.getWidth() + 6, 120));
 
 		long t0 = System.nanoTime();
 		applyStyleBank(chelsea, srcWin);
