@@ -516,7 +516,13 @@ public final class GuiDriver {
 	/** Clicks OK with the Robot mouse; if the click does not close the dialog in 5 s, the OK action is fired. */
 	static String pressOk(GenericDialog gd) throws Exception {
 		Button ok = gd.getButtons()[0];
-		onEdt(gd::toFront);
+		// without a window manager AWT's idea of where a dialog is can be stale (a reused dialog
+		// position reads as 0,0): move it to a known place so that the click lands on OK
+		onEdt(() -> {
+			java.awt.Dimension screen = java.awt.Toolkit.getDefaultToolkit().getScreenSize();
+			gd.setLocation(Math.max(0, (screen.width - gd.getWidth()) / 2), Math.max(0, Math.min(screen.height - gd.getHeight(), 300)));
+			gd.toFront();
+		});
 		robot.waitForIdle();
 		try { // a click before the new window is mapped and focused is lost
 			waitFor("the dialog to get the focus", 3_000, () -> gd.isActive() && ok.isShowing() ? true : null);
@@ -526,20 +532,34 @@ public final class GuiDriver {
 		}
 		IJ.wait(250);
 		if (Boolean.getBoolean("gui.debug")) screenshot(work.resolve("ok-" + gd.getTitle().replace(' ', '_').replace(':', '_') + ".png"));
-		Point p = onEdtGet(ok::getLocationOnScreen);
-		robot.mouseMove(p.x + ok.getWidth() / 2, p.y + ok.getHeight() / 2);
-		if (Boolean.getBoolean("gui.debug")) System.err.println("CLICK " + gd.getTitle() + " at " + p + " " + gd.getBounds());
-		robot.mousePress(InputEvent.BUTTON1_DOWN_MASK);
-		robot.mouseRelease(InputEvent.BUTTON1_DOWN_MASK);
-		robot.waitForIdle();
-		try {
-			waitFor("the dialog to close", 5_000, () -> gd.isShowing() ? null : true);
-			return "mouse";
+		// on a loaded machine a click can be lost (window not yet ready for input): look, then click again
+		for (int attempt = 1; attempt <= 3; attempt++) {
+			if (attempt == 3 && gd.isActive()) { // the dialog has the keyboard: Enter is OK
+				key(KeyEvent.VK_ENTER);
+				try {
+					waitFor("the dialog to close", 5_000, () -> gd.isShowing() ? null : true);
+					return "enter";
+				}
+				catch (IllegalStateException e) {
+					screenshot(work.resolve("missed-enter-" + gd.getTitle().replaceAll("[^A-Za-z]", "_") + ".png"));
+				}
+			}
+			Point p = onEdtGet(ok::getLocationOnScreen);
+			robot.mouseMove(p.x + ok.getWidth() / 2, p.y + ok.getHeight() / 2);
+			if (Boolean.getBoolean("gui.debug")) System.err.println("CLICK " + gd.getTitle() + " at " + p + " " + gd.getBounds());
+			robot.mousePress(InputEvent.BUTTON1_DOWN_MASK);
+			robot.mouseRelease(InputEvent.BUTTON1_DOWN_MASK);
+			robot.waitForIdle();
+			try {
+				waitFor("the dialog to close", 5_000, () -> gd.isShowing() ? null : true);
+				return attempt == 1 ? "mouse" : "mouse (" + attempt + " clicks)";
+			}
+			catch (IllegalStateException e) {
+				screenshot(work.resolve("missed-click-" + attempt + "-" + gd.getTitle().replaceAll("[^A-Za-z]", "_") + ".png"));
+			}
 		}
-		catch (IllegalStateException e) {
-			onEdt(() -> gd.actionPerformed(new ActionEvent(ok, ActionEvent.ACTION_PERFORMED, "OK")));
-			return "action";
-		}
+		onEdt(() -> gd.actionPerformed(new ActionEvent(ok, ActionEvent.ACTION_PERFORMED, "OK")));
+		return "action";
 	}
 
 	static boolean commandThreadAlive(String cmd) {
@@ -691,14 +711,14 @@ public final class GuiDriver {
 		IJ.wait(500);
 		Rectangle all = null;
 		for (Window w : Window.getWindows()) {
-			if (!w.isShowing() || !(w instanceof Frame)) continue;
+			if (!w.isShowing() || !(w instanceof Frame || file.getFileName().toString().startsWith("missed"))) continue;
 			Rectangle r = w.getBounds();
 			all = all == null ? r : all.union(r);
 		}
 		Rectangle screen = new Rectangle(java.awt.Toolkit.getDefaultToolkit().getScreenSize());
 		Rectangle area = all == null ? screen : new Rectangle(all.x - 8, all.y - 8, all.width + 16, all.height + 16).intersection(screen);
 		javax.imageio.ImageIO.write(robot.createScreenCapture(area), "png", file.toFile());
-		put("screenshot", file + " " + area.width + "x" + area.height);
+		put("screenshot." + file.getFileName(), area.width + "x" + area.height);
 	}
 
 	// ---------------------------------------------------------------- plumbing
