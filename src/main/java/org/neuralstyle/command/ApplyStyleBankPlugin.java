@@ -103,7 +103,14 @@ public class ApplyStyleBankPlugin implements PlugIn {
 			java.util.Vector<?> boxes = gd2.getCheckboxes();
 			previewBox[0] = (java.awt.Checkbox) boxes.get(boxes.size() - 1);
 			gd2.addDialogListener((d, e) -> {
-				if (e != null && e.getSource() == previewBox[0] && !previewBox[0].getState() && preview[0] != null) {
+				// ImageJ records a dialog with listeners through its first listener (called with e == null when
+				// the dialog closes), so read every recorded field here, in order; 'preview' is left unread on purpose
+				d.getNextChoice();
+				d.getNextString();
+				d.getNextChoice();
+				d.getNextBoolean();
+				if (e == null) return true;
+				if (e.getSource() == previewBox[0] && !previewBox[0].getState() && preview[0] != null) {
 					preview[0].close();
 					preview[0] = null;
 				}

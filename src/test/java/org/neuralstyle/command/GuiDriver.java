@@ -135,6 +135,10 @@ public final class GuiDriver {
 		long t0 = System.nanoTime();
 		applyStyleBank(chelsea, srcWin);
 		t0 = seconds("apply", t0);
+		inPlaceAndUndo(chelsea);
+		t0 = seconds("inplace", t0);
+		styleTheSelection(chelsea, srcWin);
+		t0 = seconds("selection", t0);
 		regions(chelsea);
 		t0 = seconds("regions", t0);
 		gatys(chelsea);
@@ -155,13 +159,62 @@ public final class GuiDriver {
 		ImagePlus first = command("apply", cmd, src, List.of(
 			Map.of("model", "default"),
 			Map.of("style", "starry_night", "mix", "", "device", "cpu")));
+		put("apply.sameSize", String.valueOf(first.getWidth() == src.getWidth() && first.getHeight() == src.getHeight()));
+		put("apply.changedInside", String.format(java.util.Locale.ROOT, "%.4f", changedInside(src, first)));
+		replay("apply", cmd, src, first, 0);
+	}
+
+	/**
+	 * Apply StyleBank Style with in_place ticked on a copy of the sample, then Edit > Undo from
+	 * the menu: the copy (same window) holds the style, then its original pixels again.
+	 */
+	static void inPlaceAndUndo(ImagePlus chelsea) throws Exception {
+		ImagePlus copy = new ImagePlus("copy.png", chelsea.getProcessor().crop().resize(120, 80));
+		show(copy, 0, 700);
+		int[] original = ((int[]) copy.getProcessor().getPixels()).clone();
+		int id = copy.getID(), windows = WindowManager.getImageCount();
+		makeCurrent(copy);
+		runFromMenu("inplace", "Apply StyleBank Style", List.of(Map.of("model", "default"),
+			Map.of("style", "the_scream", "mix", "", "device", "cpu", "in_place", "true")));
+		put("inplace.sameWindow", String.valueOf(WindowManager.getImageCount() == windows && WindowManager.getImage(id) == copy));
+		put("inplace.changed", String.valueOf(!java.util.Arrays.equals(original, (int[]) copy.getProcessor().getPixels())));
+		makeCurrent(copy);
+		IJ.doCommand("Undo"); // what the Edit > Undo menu item runs (in its own command thread)
+		waitFor("undo", STEP_MS, () -> java.util.Arrays.equals(original, (int[]) copy.getProcessor().getPixels()) ? true : null);
+		put("inplace.undone", "true");
+		copy.changes = false;
+		close(copy);
+	}
+
+	/** Apply Styles to Regions on the oval selection with the default model: the picture for the README. */
+	static void styleTheSelection(ImagePlus src, ImageWindow srcWin) throws Exception {
+		String cmd = "Apply Styles to Regions";
+		ImagePlus first = command("selection", cmd, src, List.of(
+			Map.of("model", "default", "regions", "selection"),
+			Map.of("styles", "cat:starry_night", "outside", "keep", "feather", "4", "fusion", "region-aware", "device", "cpu")),
+			() -> src.getRoi().setName("cat"));
 		ImageWindow w = first.getWindow();
 		onEdt(() -> w.setLocation(srcWin.getX() + srcWin.getWidth() + 6, srcWin.getY()));
 		IJ.wait(300);
-		put("apply.sameSize", String.valueOf(first.getWidth() == src.getWidth() && first.getHeight() == src.getHeight()));
-		put("apply.changedInside", String.format(java.util.Locale.ROOT, "%.4f", changedInside(src, first)));
+		put("selection.changedInside", String.format(java.util.Locale.ROOT, "%.4f", changedInside(src, first)));
+		put("selection.changedFarOutside", String.format(java.util.Locale.ROOT, "%.4f", changedFarOutside(src, first, 12)));
 		screenshot(work.resolve("screenshot.png"));
-		replay("apply", cmd, src, first, 0);
+		replay("selection", cmd, src, first, 0);
+	}
+
+	/** The fraction of changed pixels farther than margin pixels outside the selection's bounds. */
+	static double changedFarOutside(ImagePlus src, ImagePlus out, int margin) {
+		Rectangle b = src.getRoi().getBounds();
+		b.grow(margin, margin);
+		int n = 0, changed = 0;
+		for (int y = 0; y < src.getHeight(); y++) {
+			for (int x = 0; x < src.getWidth(); x++) {
+				if (b.contains(x, y)) continue;
+				n++;
+				if (src.getProcessor().getPixel(x, y) != out.getProcessor().getPixel(x, y)) changed++;
+			}
+		}
+		return n == 0 ? 0 : changed / (double) n;
 	}
 
 	static void regions(ImagePlus src) throws Exception {
@@ -595,7 +648,7 @@ public final class GuiDriver {
 		put(key + ".replayDiff", String.valueOf(diff));
 		put(key + ".replayTolerance", String.valueOf(tolerance));
 		close(again);
-		if (!key.equals("apply")) close(first);
+		if (!key.equals("selection")) close(first);
 	}
 
 	static void replayFile(String key, String line, Check done) throws Exception {

@@ -166,13 +166,30 @@ class GuiIT {
 	}
 
 	@Test
-	void applyStyleBankFromTheMenuOnASelection() throws IOException {
+	void applyStyleBankFromTheMenu() {
 		drivenLikeAUser("apply", 2);
 		assertEquals("true", get("apply.sameSize"));
-		assertTrue(Double.parseDouble(get("apply.changedInside")) > 0.5, "pixels inside the selection are stylized: " + get("apply.changedInside"));
-		assertTrue(Files.size(WORK.resolve("screenshot.png")) > 10_000, "screenshot");
+		assertTrue(Double.parseDouble(get("apply.changedInside")) > 0.5, "pixels are stylized: " + get("apply.changedInside"));
 		assertEquals("run(\"Apply StyleBank Style\", \"model=default style=starry_night mix=[] device=cpu\");", get("apply.recorded"));
 		replaysTheSame("apply", "Apply StyleBank Style");
+	}
+
+	@Test
+	void styleOnlyTheSelectionFromTheMenu() throws IOException {
+		drivenLikeAUser("selection", 2);
+		assertTrue(Double.parseDouble(get("selection.changedInside")) > 0.5, "pixels inside the selection are stylized: " + get("selection.changedInside"));
+		assertEquals(0.0, Double.parseDouble(get("selection.changedFarOutside")), "pixels away from the selection are kept");
+		assertTrue(Files.size(WORK.resolve("screenshot.png")) > 10_000, "screenshot");
+		replaysTheSame("selection", "Apply Styles to Regions");
+	}
+
+	@Test
+	void inPlaceThenEditUndoFromTheMenus() {
+		assertEquals(null, result.getProperty("error"), problems());
+		assertTrue(get("inplace.recorded").contains(" in_place"), get("inplace.recorded"));
+		assertEquals("true", get("inplace.sameWindow"), "no new window: the image itself changed");
+		assertEquals("true", get("inplace.changed"));
+		assertEquals("true", get("inplace.undone"), "Edit > Undo brought the original pixels back");
 	}
 
 	@Test
