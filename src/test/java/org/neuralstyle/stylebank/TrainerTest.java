@@ -103,10 +103,12 @@ class TrainerTest {
 			b = t.toModel("b", null);
 		}
 		// libtorch's CPU backward is not bit-reproducible here (see the Gatys notes), and training
-		// amplifies last-bit differences over iterations (seen: up to 2.3e-3 after 45): after 10
-		// iterations the weights (He-initialised, std about 0.1) must agree to 2e-3
-		for (String layer : StyleBankModel.LAYERS) assertClose(a.weight(layer).data(), b.weight(layer).data(), 2e-3, layer);
-		assertClose(a.bank("waves").weight().data(), b.bank("waves").weight().data(), 2e-3, "bank");
+		// amplifies last-bit differences over iterations: usually < 2e-3 after 10 iterations, but
+		// 6.4e-3 was seen once on a machine loaded 7x over its cores. The weights are He-initialised
+		// (std about 0.1) and another seed differs by far more (asserted below), so the bound is
+		// 1.5e-2; the starting weights themselves are bit-identical (asserted in startsFromTheSameWeights)
+		for (String layer : StyleBankModel.LAYERS) assertClose(a.weight(layer).data(), b.weight(layer).data(), 1.5e-2, layer);
+		assertClose(a.bank("waves").weight().data(), b.bank("waves").weight().data(), 1.5e-2, "bank");
 		try (Trainer t = Trainer.fresh(settings(10, 4), vgg, styles(), Device.cpu())) {
 			t.train(content(), null, (it, total, branch, loss, c, s) -> {});
 			StyleBankModel other = t.toModel("c", null);
@@ -114,8 +116,21 @@ class TrainerTest {
 			for (int i = 0; i < a.bank("waves").weight().data().length; i++) {
 				max = Math.max(max, Math.abs(a.bank("waves").weight().data()[i] - other.bank("waves").weight().data()[i]));
 			}
-			assertTrue(max > 1e-2, "another seed gives other weights: " + max);
+			assertTrue(max > 5e-2, "another seed gives other weights: " + max);
 		}
+	}
+
+	@Test
+	void startsFromTheSameWeights() throws Exception {
+		StyleBankModel a, b;
+		try (Trainer t = Trainer.fresh(settings(10, 3), vgg, styles(), Device.cpu())) {
+			a = t.toModel("a", null);
+		}
+		try (Trainer t = Trainer.fresh(settings(10, 3), vgg, styles(), Device.cpu())) {
+			b = t.toModel("b", null);
+		}
+		for (String layer : StyleBankModel.LAYERS) org.junit.jupiter.api.Assertions.assertArrayEquals(a.weight(layer).data(), b.weight(layer).data(), layer);
+		org.junit.jupiter.api.Assertions.assertArrayEquals(a.bank("waves").weight().data(), b.bank("waves").weight().data());
 	}
 
 	static void assertClose(float[] a, float[] b, double tol, String what) {
