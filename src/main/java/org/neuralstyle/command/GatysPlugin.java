@@ -89,6 +89,9 @@ public class GatysPlugin implements PlugIn {
 			gd.addChoice("outside", new String[] { "content", "keep" }, "content");
 			gd.addNumericField("feather", RegionStyleRunner.DEFAULT_FEATHER, 1);
 			gd.addNumericField("preview", 10, 0, 4, "(show every N iterations, 0 = off)");
+			gd.addNumericField("tile", 0, 0, 5, "pixels (0 = automatic)");
+			gd.addMessage("Tiles: big results are optimised tile by tile (shared style statistics, shifting grid).\n"
+				+ "0 tiles only when the memory budget (-Dneuralstyle.memory.mb) requires it; slower, see the README.");
 			gd.addChoice("device", new String[] { "auto", "cpu", "gpu" }, "auto");
 			gd.showDialog();
 			if (gd.wasCanceled()) return;
@@ -113,6 +116,7 @@ public class GatysPlugin implements PlugIn {
 			v.put("outside", gd.getNextChoice());
 			v.put("feather", String.valueOf(gd.getNextNumber()));
 			v.put("preview", String.valueOf((int) gd.getNextNumber()));
+			v.put("tile", String.valueOf((int) gd.getNextNumber()));
 			v.put("device", gd.getNextChoice());
 			if (!macro) {
 				Prefs.set(PREF + "network", v.get("network"));

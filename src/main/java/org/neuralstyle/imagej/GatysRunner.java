@@ -90,8 +90,9 @@ public final class GatysRunner {
 		cal.pixelWidth *= (double) w / res.width();
 		cal.pixelHeight *= (double) h / res.height();
 		out.setCalibration(cal);
-		out.setProperty("Info", String.format(Locale.ROOT, "Gatys style transfer: %d iterations, final loss %.5g, network %s",
-			res.iterations(), res.loss(), vgg.description()));
+		if (!res.tiling().isEmpty()) log.accept("Gatys: optimised in " + res.tiling() + " (the memory budget or tile=)");
+		out.setProperty("Info", String.format(Locale.ROOT, "Gatys style transfer: %d iterations, final loss %.5g, network %s%s",
+			res.iterations(), res.loss(), vgg.description(), res.tiling().isEmpty() ? "" : ", " + res.tiling()));
 		return out;
 	}
 
