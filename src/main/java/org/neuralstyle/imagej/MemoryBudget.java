@@ -5,7 +5,8 @@ import org.neuralstyle.stylebank.TiledInference;
 import java.lang.management.ManagementFactory;
 
 /**
- * How much native memory one StyleBank pass may use, and when to tile. The budget is the
+ * How much native memory one StyleBank pass or Gatys optimisation may use, and when to tile
+ * (Gatys: {@link org.neuralstyle.gatys.Tiles#tileFor}). The budget is the
  * system property {@code neuralstyle.memory.mb} if set, else half of the machine's physical
  * memory minus the Java heap's maximum (libtorch's tensors live outside the heap), at least 1 GB.
  */

@@ -171,8 +171,8 @@ class TiledGatysTest {
 			for (String l : s.styleLayers().keySet()) {
 				double err = relativeError(whole.blended.get(l), tiled.blended.get(l));
 				System.out.printf("tiled style Gram %s: relative error %.2e%n", l, err);
-				// relu1_1 and relu2_1 see at most 10 pixels: inside the 16-pixel margin, so exact up to rounding
-				if (l.equals("relu1_1") || l.equals("relu2_1")) assertTrue(err < 1e-5, l + ": " + err);
+				// relu1_1 ... relu3_1 see at most 24 pixels (radius 12): inside the 16-pixel margin, so exact up to rounding
+				if (l.equals("relu1_1") || l.equals("relu2_1") || l.equals("relu3_1")) assertTrue(err < 1e-5, l + ": " + err);
 				else assertTrue(err < 0.2, l + ": " + err);
 			}
 		}
