@@ -99,9 +99,9 @@ public final class GatysBenchmark {
 				GatysOptimizer.Result res = GatysOptimizer.run(vgg, content, size, size,
 					List.of(new GatysOptimizer.StyleImage(style, size, size, 1)), List.of(), false, s, timing, null);
 				long t1 = System.nanoTime();
-				StringBuilder per = new StringBuilder();
+				StringBuilder per = new StringBuilder(res.tiling().isEmpty() ? "none (untiled)" : "");
 				sweepStarts.add(t1);
-				for (int k = 0; k + 1 < sweepStarts.size(); k++) {
+				for (int k = 0; !res.tiling().isEmpty() && k + 1 < sweepStarts.size(); k++) {
 					per.append(String.format(Locale.ROOT, "%s%.1f", k == 0 ? "" : ", ", (sweepStarts.get(k + 1) - sweepStarts.get(k)) / 1e9));
 				}
 				System.out.printf(Locale.ROOT, "%s %d x %d, budget %d MB, untiled estimate %d MB: %s; %d tile iterations; "
