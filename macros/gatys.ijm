@@ -7,6 +7,8 @@
 // random network, lower quality); download=true to fetch missing VGG weights (verified by SHA-256).
 // Regions: rois=RoiSet.zip styles=NAME:1,NAME2:2 (1-based style image numbers, or style file names
 // without extension) outside=content|keep feather=4.
+// Big results: tile=N optimises in tiles of N pixels (0 = automatic: only when the estimated memory
+// exceeds the budget, -Dneuralstyle.memory.mb=MB); see the README, "Big images".
 // In -batch mode a failure prints "Error: ..." to stderr and exits with status 1.
 result = call("org.neuralstyle.command.Headless.gatys", getArgument());
 if (startsWith(result, "Error:"))

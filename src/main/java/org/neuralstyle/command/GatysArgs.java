@@ -17,13 +17,14 @@ import java.util.function.Function;
  * L-BFGS), init (content|noise|blend), noise (0.5: the noise fraction of blend), seed (0),
  * levels (1: coarse-to-fine levels), colour (none|luminance|match), style_scale (1),
  * style_layers (relu1_1,relu2_1,relu3_1,relu4_1,relu5_1), content_layers (relu4_2),
- * preview (0: every N iterations), network (auto|vgg19|vgg16|offline), pooling (default|max|average).
+ * preview (0: every N iterations), network (auto|vgg19|vgg16|offline), pooling (default|max|average),
+ * tile (0: automatic, tiles only when the memory budget requires them; N: optimise in tiles of N pixels).
  */
 final class GatysArgs {
 
 	static final Set<String> KEYS = Set.of("iterations", "size", "content_weight", "style_weight", "tv_weight", "optimizer",
 		"learning_rate", "history", "init", "noise", "seed", "levels", "colour", "style_scale", "style_layers", "content_layers",
-		"preview", "network", "pooling");
+		"preview", "network", "pooling", "tile");
 
 	private GatysArgs() {}
 
@@ -41,7 +42,7 @@ final class GatysArgs {
 			GatysSettings.parseEnum(GatysSettings.Init.class, or(get.apply("init"), "content"), "init"),
 			number(get, "noise", d.initBlend()), (long) number(get, "seed", 0), (int) number(get, "levels", 1),
 			GatysSettings.parseEnum(GatysSettings.ColourMode.class, or(get.apply("colour"), "none"), "colour"),
-			(int) number(get, "preview", 0));
+			(int) number(get, "preview", 0), (int) number(get, "tile", 0));
 	}
 
 	static Vgg.Pooling pooling(String s) {

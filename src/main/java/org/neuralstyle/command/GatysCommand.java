@@ -38,6 +38,9 @@ public class GatysCommand extends StyleCommand {
 	@Parameter(label = "Size (long side, pixels)", min = "16", required = false)
 	private int size = 384;
 
+	@Parameter(label = "Tile size (pixels, 0 = automatic by the memory budget)", min = "0", required = false)
+	private int tile = 0;
+
 	@Parameter(label = "Network", choices = { "auto", "vgg19", "vgg16", "offline" }, required = false)
 	private String network = "auto";
 
@@ -65,6 +68,7 @@ public class GatysCommand extends StyleCommand {
 		var settings = GatysArgs.settings(k -> switch (k) {
 			case "iterations" -> String.valueOf(iterations);
 			case "size" -> String.valueOf(size);
+			case "tile" -> String.valueOf(tile);
 			default -> extra.get(k, null);
 		});
 		List<ImagePlus> st = new ArrayList<>();

@@ -58,6 +58,7 @@ public class GatysPlugin implements PlugIn {
 		{ "outside", "With regions: outside pixels follow the content only (content) or are kept unchanged (keep)." },
 		{ "feather", "With regions: soft edges, Gaussian sigma = feather / 2 pixels." },
 		{ "preview", "Show the image every N iterations in a preview window (0 = off). Esc stops and keeps the best so far." },
+		{ "tile", "Optimise big results tile by tile with this tile side in pixels; 0 = only when the memory budget requires it." },
 		{ "device", "auto, cpu or gpu." },
 	};
 
@@ -129,8 +130,11 @@ public class GatysPlugin implements PlugIn {
 			gd.addChoice("outside", new String[] { "content", "keep" }, last("outside", "content"));
 			gd.addNumericField("feather", last("feather", RegionStyleRunner.DEFAULT_FEATHER), 1);
 			gd.addNumericField("preview", last("preview", 10), 0, 4, "(show every N iterations, 0 = off)");
+			gd.addNumericField("tile", last("tile", 0), 0, 5, "pixels (0 = automatic)");
+			gd.addMessage("Tiles: big results are optimised tile by tile (shared style statistics, shifting grid).\n"
+				+ "0 tiles only when the memory budget (Style Transfer Settings) requires it; slower, see the README.");
 			gd.addChoice("device", new String[] { "auto", "cpu", "gpu" }, last("device", org.neuralstyle.imagej.Settings.device()));
-			gd.addHelp(Help.html(TITLE, FIELDS, "Gatys: style transfer by optimisation", "VGG weights and the offline default"));
+			gd.addHelp(Help.html(TITLE, FIELDS, "Gatys: style transfer by optimisation", "VGG weights and the offline default", "Tiled Gatys"));
 			gd.showDialog();
 			if (gd.wasCanceled()) return;
 			v.put("style", gd.getNextChoice());
@@ -154,6 +158,7 @@ public class GatysPlugin implements PlugIn {
 			v.put("outside", gd.getNextChoice());
 			v.put("feather", String.valueOf(gd.getNextNumber()));
 			v.put("preview", String.valueOf((int) gd.getNextNumber()));
+			v.put("tile", String.valueOf((int) gd.getNextNumber()));
 			v.put("device", gd.getNextChoice());
 			if (!macro) {
 				Prefs.set(PREF + "network", v.get("network"));

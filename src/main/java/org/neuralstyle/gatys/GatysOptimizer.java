@@ -8,6 +8,7 @@ import ai.djl.training.GradientCollector;
 import org.neuralstyle.Progress;
 import org.neuralstyle.image.Colour;
 import org.neuralstyle.image.Resize;
+import org.neuralstyle.imagej.MemoryBudget;
 import org.neuralstyle.nn.Autograd;
 import org.neuralstyle.nn.Vgg;
 
@@ -25,6 +26,12 @@ import java.util.Set;
  * controls of Gatys et al. 2017: colour (luminance-only or matched statistics) and space
  * (each region matched to its own style through guided Gram matrices; outside all regions only
  * the content loss acts). Images are CHW float arrays in [0, 1].
+ *
+ * <p>Big outputs are optimised in tiles ({@link Tiles}): the style Gram targets are computed
+ * once per level, each tile of a grid is optimised in a crop with a margin of context (its own
+ * content features, the whole image's Gram targets: the Gram matrix is a mean over positions, so
+ * a tile and the whole image aim at the same statistics) and written back with a linear ramp
+ * over the margin; the grid shifts between sweeps. One tile covering the image is the untiled run.
  */
 public final class GatysOptimizer {
 
@@ -39,7 +46,11 @@ public final class GatysOptimizer {
 		void show(float[] rgb, int width, int height, int iteration, double loss);
 	}
 
-	public record Result(float[] rgb, int width, int height, double loss, int iterations, boolean cancelled) {}
+	/**
+	 * The image at the working size; loss: untiled the best loss, tiled the mean of the tiles'
+	 * best losses in the last sweep; tiling: how the last level was tiled ("" when untiled).
+	 */
+	public record Result(float[] rgb, int width, int height, double loss, int iterations, boolean cancelled, String tiling) {}
 
 	private GatysOptimizer() {}
 
@@ -57,18 +68,28 @@ public final class GatysOptimizer {
 	public static Result run(Vgg vgg, float[] content, int cw, int ch, List<StyleImage> styles, List<Region> regions,
 		boolean keepOutside, GatysSettings s, Progress progress, Preview preview)
 	{
+		return run(vgg, content, cw, ch, styles, regions, keepOutside, s, progress, preview, MemoryBudget.bytes());
+	}
+
+	/**
+	 * As above with an explicit memory budget in bytes: a level whose estimated optimisation
+	 * memory ({@link Tiles#optimiseBytes}) exceeds it is optimised in tiles when settings.tile is 0.
+	 */
+	public static Result run(Vgg vgg, float[] content, int cw, int ch, List<StyleImage> styles, List<Region> regions,
+		boolean keepOutside, GatysSettings s, Progress progress, Preview preview, long memoryBudget)
+	{
 		if (styles.isEmpty()) throw new IllegalArgumentException("at least one style image is needed");
 		for (Region r : regions) {
 			if (r.style < 0 || r.style >= styles.size()) throw new IllegalArgumentException("region style index out of range");
 			if (r.mask.length != cw * ch) throw new IllegalArgumentException("region mask size does not match the content image");
 		}
 		try (Autograd.Session session = Autograd.begin("a Gatys style transfer")) {
-			return optimise(session, vgg, content, cw, ch, styles, regions, keepOutside, s, progress, preview);
+			return optimise(session, vgg, content, cw, ch, styles, regions, keepOutside, s, progress, preview, memoryBudget);
 		}
 	}
 
 	private static Result optimise(Autograd.Session session, Vgg vgg, float[] content0, int cw, int ch, List<StyleImage> styles0,
-		List<Region> regions0, boolean keepOutside, GatysSettings s, Progress progress, Preview preview)
+		List<Region> regions0, boolean keepOutside, GatysSettings s, Progress progress, Preview preview, long budget)
 	{
 		int[] out = outputSize(cw, ch, s.size());
 		int w = out[0], h = out[1];
@@ -90,58 +111,106 @@ public final class GatysOptimizer {
 
 		Set<String> layers = new LinkedHashSet<>(s.contentLayers());
 		layers.addAll(s.styleLayers().keySet());
+		List<Integer> regionStyles = regions0.stream().map(Region::style).toList();
+		// the plan: per level its size, tile side (0 = whole image) and the tiles of each sweep
+		int[][] sizes = new int[s.levels()][];
+		List<List<List<Tiles.Tile>>> plan = new ArrayList<>();
+		int total = 0;
+		String tiling = "";
+		for (int level = 0; level < s.levels(); level++) {
+			double scale = Math.pow(0.5, s.levels() - 1 - level);
+			int lw = Math.max(16, (int) Math.round(w * scale)), lh = Math.max(16, (int) Math.round(h * scale));
+			sizes[level] = new int[] { lw, lh };
+			int tile = Tiles.tileFor(vgg, layers, lw, lh, s.tile(), budget);
+			if (tile > 0 && Tiles.grid(lw, lh, tile, 0).size() == 1) tile = 0; // at most 1.25 tiles: one piece, untiled
+			int sweeps = tile == 0 ? 1 : Tiles.sweeps(s.iterations());
+			List<List<Tiles.Tile>> levelPlan = new ArrayList<>();
+			for (int k = 0; k < sweeps; k++) {
+				List<Tiles.Tile> grid = Tiles.grid(lw, lh, tile, k);
+				levelPlan.add(grid);
+				total += grid.size() * Tiles.sweepIterations(s.iterations(), sweeps, k);
+			}
+			plan.add(levelPlan);
+			tiling = tile == 0 ? "" : String.format(Locale.ROOT, "tiles of %d px (margin %d), %d sweeps of %d-%d tiles", tile,
+				Tiles.margin(tile), sweeps, levelPlan.stream().mapToInt(List::size).min().getAsInt(),
+				levelPlan.stream().mapToInt(List::size).max().getAsInt());
+		}
 		float[] x = null;
-		int done = 0, total = s.iterations() * s.levels();
+		int done = 0;
 		double loss = Double.NaN;
 		boolean cancelled = false;
 		int lw = w, lh = h;
-		float[] best = null;
 		for (int level = 0; level < s.levels() && !cancelled; level++) {
-			double scale = Math.pow(0.5, s.levels() - 1 - level);
 			int pw = lw, ph = lh;
-			lw = Math.max(16, (int) Math.round(w * scale));
-			lh = Math.max(16, (int) Math.round(h * scale));
+			lw = sizes[level][0];
+			lh = sizes[level][1];
 			float[] c = Resize.area(content, 3, w, h, lw, lh);
 			if (x == null) x = initial(c, s);
 			else x = Resize.bilinear(x, 3, pw, ph, lw, lh);
-			Level lv = new Level(vgg, session, layers, s, c, lw, lh, styles, masks, regions0, w, h);
-			try {
-				Objective f = lv::evaluate;
-				Lbfgs lbfgs = s.method() == GatysSettings.Method.LBFGS ? new Lbfgs(s.history(), 20) : null;
-				Adam adam = lbfgs == null ? new Adam(s.learningRate()) : null;
-				double bestLoss = Double.POSITIVE_INFINITY;
-				best = x.clone();
-				float[] before = new float[x.length];
-				for (int it = 0; it < s.iterations(); it++) {
-					if (progress.isCancelled()) {
-						cancelled = true;
-						break;
+			List<float[]> levelMasks = new ArrayList<>();
+			for (float[] m : masks) levelMasks.add(Resize.area(m, 1, w, h, lw, lh));
+			List<List<Tiles.Tile>> levelPlan = plan.get(level);
+			boolean tiled = levelPlan.size() > 1 || levelPlan.get(0).size() > 1;
+			try (StyleGrams grams = new StyleGrams(vgg, s, styles, lw, lh, budget, progress)) {
+				for (int k = 0; k < levelPlan.size() && !cancelled; k++) {
+					List<Tiles.Tile> grid = levelPlan.get(k);
+					int iterations = Tiles.sweepIterations(s.iterations(), levelPlan.size(), k);
+					double sweepLoss = 0;
+					int measured = 0;
+					for (int i = 0; i < grid.size() && !cancelled; i++) {
+						Tiles.Tile t = grid.get(i);
+						int tw = t.cropWidth(), th = t.cropHeight();
+						float[] xt = Tiles.crop(x, 3, lw, lh, t);
+						List<float[]> tileMasks = new ArrayList<>();
+						for (float[] m : levelMasks) tileMasks.add(Tiles.crop(m, 1, lw, lh, t));
+						float[] weights = Tiles.weights(t);
+						String where = (s.levels() > 1 ? "level " + (level + 1) + "/" + s.levels() + ", " : "")
+							+ (tiled ? "sweep " + (k + 1) + "/" + levelPlan.size() + ", tile " + (i + 1) + "/" + grid.size() + ", " : "");
+						try (Level lv = new Level(vgg, session, layers, s, Tiles.crop(c, 3, lw, lh, t), tw, th, grams, tileMasks,
+							regionStyles))
+						{
+							Objective f = lv::evaluate;
+							Lbfgs lbfgs = s.method() == GatysSettings.Method.LBFGS ? new Lbfgs(s.history(), 20) : null;
+							Adam adam = lbfgs == null ? new Adam(s.learningRate()) : null;
+							double bestLoss = Double.POSITIVE_INFINITY;
+							float[] best = xt.clone();
+							float[] before = new float[xt.length];
+							for (int it = 0; it < iterations; it++) {
+								if (progress.isCancelled()) {
+									cancelled = true;
+									break;
+								}
+								System.arraycopy(xt, 0, before, 0, xt.length);
+								loss = lbfgs != null ? lbfgs.iterate(f, xt) : adam.iterate(f, xt);
+								if (loss < bestLoss) {
+									bestLoss = loss;
+									// L-BFGS reports the value at the new point, Adam at the point before its step
+									System.arraycopy(lbfgs != null ? xt : before, 0, best, 0, xt.length);
+								}
+								done++;
+								progress.report(done, total, String.format(Locale.ROOT, "Gatys %siteration %d/%d, loss %.4g (%s)", where,
+									it + 1, iterations, loss, lv.lastTerms));
+								if (preview != null && s.previewEvery() > 0 && done % s.previewEvery() == 0) {
+									float[] shown = x.clone();
+									Tiles.blend(shown, 3, lw, lh, t, xt, weights);
+									preview.show(finish(shown, lw, lh, original, w, h, s, masks, keepOutside), lw, lh, done, loss);
+								}
+								if (lbfgs != null && lbfgs.stalled()) break;
+							}
+							Tiles.blend(x, 3, lw, lh, t, best, weights);
+							if (bestLoss < Double.POSITIVE_INFINITY) {
+								// untiled: the best loss; tiled: the mean of the tiles' best losses in the last sweep
+								sweepLoss += bestLoss;
+								measured++;
+								loss = sweepLoss / measured;
+							}
+						}
 					}
-					System.arraycopy(x, 0, before, 0, x.length);
-					loss = lbfgs != null ? lbfgs.iterate(f, x) : adam.iterate(f, x);
-					if (loss < bestLoss) {
-						bestLoss = loss;
-						// L-BFGS reports the value at the new point, Adam at the point before its step
-						System.arraycopy(lbfgs != null ? x : before, 0, best, 0, x.length);
-					}
-					done++;
-					progress.report(done, total, String.format(Locale.ROOT, "Gatys %s%d/%d, loss %.4g (%s)",
-						s.levels() > 1 ? "level " + (level + 1) + "/" + s.levels() + ", iteration " : "iteration ",
-						it + 1, s.iterations(), loss, lv.lastTerms));
-					if (preview != null && s.previewEvery() > 0 && (it + 1) % s.previewEvery() == 0) {
-						preview.show(finish(x.clone(), lw, lh, original, w, h, s, masks, keepOutside), lw, lh, done, loss);
-					}
-					if (lbfgs != null && lbfgs.stalled()) break;
 				}
-				x = best;
-				loss = bestLoss;
-			}
-			finally {
-				lv.close();
 			}
 		}
 		float[] result = finish(x, lw, lh, original, w, h, s, masks, keepOutside);
-		return new Result(result, lw, lh, loss, done, cancelled);
+		return new Result(result, lw, lh, loss, done, cancelled, tiling);
 	}
 
 	/** Colour recombination and clamping at the working size; the output keeps that size. */
@@ -204,7 +273,110 @@ public final class GatysOptimizer {
 		return out;
 	}
 
-	/** The targets of one resolution level and the loss with its gradient. */
+	/** The layer's block (number of poolings before it) from its name, e.g. relu3_1 -> 2. */
+	static int pools(String layer) {
+		return Integer.parseInt(layer.substring(layer.indexOf(layer.startsWith("relu") ? "relu" : "conv") + 4, layer.indexOf('_'))) - 1;
+	}
+
+	/**
+	 * The style Gram targets of one level, computed once from each style image at the style
+	 * scale (long side = the level's long side x styleScale): per style image and layer, and
+	 * blended by the style weights. A style image whose forward pass does not fit the memory
+	 * budget is processed in tiles whose Gram sums over their cores are added up.
+	 */
+	static final class StyleGrams implements AutoCloseable {
+		final NDManager manager;
+		final List<Map<String, NDArray>> perStyle = new ArrayList<>();
+		final Map<String, NDArray> blended = new HashMap<>();
+
+		StyleGrams(Vgg vgg, GatysSettings s, List<StyleImage> styles, int w, int h, long budget, Progress progress) {
+			this.manager = org.neuralstyle.nn.Engines.pytorch().newBaseManager(vgg.device());
+			try {
+				for (StyleImage st : styles) {
+					int[] sz = outputSize(st.width, st.height, (int) Math.max(16, Math.round(Math.max(w, h) * s.styleScale())));
+					float[] rgb = Resize.area(st.rgb, 3, st.width, st.height, sz[0], sz[1]);
+					int tile = Tiles.tileFor(vgg, s.styleLayers().keySet(), sz[0], sz[1], 0, budget);
+					perStyle.add(tile == 0 ? grams(vgg, s, rgb, sz[0], sz[1]) : tiledGrams(vgg, s, rgb, sz[0], sz[1], tile, progress));
+				}
+				double sum = styles.stream().mapToDouble(StyleImage::weight).sum();
+				for (String l : s.styleLayers().keySet()) {
+					NDArray blend = null;
+					for (int k = 0; k < styles.size(); k++) {
+						NDArray part = perStyle.get(k).get(l).mul((float) (styles.get(k).weight / sum));
+						blend = blend == null ? part : blend.add(part);
+					}
+					blended.put(l, blend);
+				}
+			}
+			catch (RuntimeException e) {
+				manager.close();
+				throw e;
+			}
+		}
+
+		private Map<String, NDArray> grams(Vgg vgg, GatysSettings s, float[] rgb, int w, int h) {
+			try (NDManager tmp = manager.newSubManager()) {
+				Map<String, NDArray> f = vgg.features(tmp.create(rgb, new Shape(1, 3, h, w)), s.styleLayers().keySet());
+				Map<String, NDArray> g = new HashMap<>();
+				for (String l : s.styleLayers().keySet()) {
+					NDArray gram = Losses.gram(f.get(l), null);
+					gram.attach(manager);
+					g.put(l, gram);
+				}
+				return g;
+			}
+		}
+
+		/**
+		 * The Gram matrices summed over core tiles (crops with a margin of context, aligned to
+		 * the network's 16-pixel pooling grid), divided by C x all positions: the whole image's
+		 * Gram up to the features within a receptive field of a tile's inner edges.
+		 */
+		private Map<String, NDArray> tiledGrams(Vgg vgg, GatysSettings s, float[] rgb, int w, int h, int tile, Progress progress) {
+			Map<String, NDArray> sums = new HashMap<>();
+			Map<String, Long> counts = new HashMap<>();
+			List<Tiles.Tile> grid = Tiles.grid(w, h, tile, 0);
+			for (int i = 0; i < grid.size(); i++) {
+				progress.report(0, 1, "Gatys: style Gram matrices, tile " + (i + 1) + "/" + grid.size());
+				Tiles.Tile t = grid.get(i);
+				try (NDManager tmp = manager.newSubManager()) {
+					NDArray crop = tmp.create(Tiles.crop(rgb, 3, w, h, t), new Shape(1, 3, t.cropHeight(), t.cropWidth()));
+					Map<String, NDArray> f = vgg.features(crop, s.styleLayers().keySet());
+					for (String l : s.styleLayers().keySet()) {
+						NDArray fl = f.get(l);
+						int p = pools(l);
+						long fh = fl.getShape().get(2), fw = fl.getShape().get(3);
+						long y0 = (t.y0() - t.cy0()) >> p, x0 = (t.x0() - t.cx0()) >> p;
+						long y1 = Math.min(fh, (t.y1() - t.cy0()) >> p), x1 = Math.min(fw, (t.x1() - t.cx0()) >> p);
+						if (y1 <= y0 || x1 <= x0) continue;
+						long c = fl.getShape().get(1);
+						NDArray core = fl.get(":, :, " + y0 + ":" + y1 + ", " + x0 + ":" + x1).reshape(c, (y1 - y0) * (x1 - x0));
+						NDArray part = core.matMul(core.transpose());
+						NDArray old = sums.get(l);
+						NDArray next = old == null ? part : old.add(part);
+						next.attach(manager);
+						if (old != null) old.close();
+						sums.put(l, next);
+						counts.merge(l, (y1 - y0) * (x1 - x0), Long::sum);
+					}
+				}
+			}
+			Map<String, NDArray> g = new HashMap<>();
+			for (String l : s.styleLayers().keySet()) {
+				NDArray sum = sums.get(l);
+				g.put(l, sum.div((float) (sum.getShape().get(0) * counts.get(l))));
+				sum.close();
+			}
+			return g;
+		}
+
+		@Override
+		public void close() {
+			manager.close();
+		}
+	}
+
+	/** The loss of one image (a level's whole image or a tile's crop) with its gradient: content targets and masks of that crop. */
 	static final class Level implements AutoCloseable {
 		final Vgg vgg;
 		final Autograd.Session session;
@@ -213,15 +385,19 @@ public final class GatysOptimizer {
 		final int w, h;
 		final NDManager manager;
 		final Map<String, NDArray> contentTargets = new HashMap<>();
-		/** Per style layer: the blended Gram target (no regions) or one target per region. */
+		/** Per style layer: the blended Gram target (no regions) or one target per region (null: the region is not in this crop). */
 		final Map<String, List<NDArray>> styleTargets = new HashMap<>();
 		/** Per style layer: the region masks at that layer's resolution. */
 		final Map<String, List<NDArray>> layerMasks = new HashMap<>();
 		final boolean guided;
 		String lastTerms = "";
 
-		Level(Vgg vgg, Autograd.Session session, Set<String> layers, GatysSettings s, float[] content, int w, int h,
-			List<StyleImage> styles, List<float[]> masks, List<Region> regions, int fullW, int fullH)
+		/**
+		 * @param masks        region masks at w x h (empty: no regions)
+		 * @param regionStyles each region's style image index
+		 */
+		Level(Vgg vgg, Autograd.Session session, Set<String> layers, GatysSettings s, float[] content, int w, int h, StyleGrams grams,
+			List<float[]> masks, List<Integer> regionStyles)
 		{
 			this.vgg = vgg;
 			this.session = session;
@@ -229,51 +405,23 @@ public final class GatysOptimizer {
 			this.s = s;
 			this.w = w;
 			this.h = h;
-			this.guided = !regions.isEmpty();
-			this.manager = vgg.device() == null ? null : org.neuralstyle.nn.Engines.pytorch().newBaseManager(vgg.device());
+			this.guided = !masks.isEmpty();
+			this.manager = org.neuralstyle.nn.Engines.pytorch().newBaseManager(vgg.device());
 			NDArray c = manager.create(content, new Shape(1, 3, h, w));
 			Map<String, NDArray> cf = vgg.features(c, Set.copyOf(s.contentLayers()));
 			for (String l : s.contentLayers()) contentTargets.put(l, cf.get(l));
-			// style Grams, one per style image, with the style image scaled to the working size
-			List<Map<String, NDArray>> grams = new ArrayList<>();
-			for (StyleImage st : styles) {
-				int[] sz = outputSize(st.width, st.height, (int) Math.max(16, Math.round(Math.max(w, h) * s.styleScale())));
-				float[] rgb = Resize.area(st.rgb, 3, st.width, st.height, sz[0], sz[1]);
-				try (NDManager tmp = manager.newSubManager()) {
-					Map<String, NDArray> f = vgg.features(tmp.create(rgb, new Shape(1, 3, sz[1], sz[0])), s.styleLayers().keySet());
-					Map<String, NDArray> g = new HashMap<>();
-					for (String l : s.styleLayers().keySet()) {
-						NDArray gram = Losses.gram(f.get(l), null);
-						gram.attach(manager);
-						g.put(l, gram);
-					}
-					grams.add(g);
-				}
-			}
+			boolean[] present = new boolean[masks.size()];
+			for (int r = 0; r < masks.size(); r++) for (float v : masks.get(r)) present[r] |= v > 0;
 			for (String l : s.styleLayers().keySet()) {
 				List<NDArray> t = new ArrayList<>();
-				if (!guided) {
-					double sum = styles.stream().mapToDouble(StyleImage::weight).sum();
-					NDArray blend = null;
-					for (int k = 0; k < styles.size(); k++) {
-						NDArray part = grams.get(k).get(l).mul((float) (styles.get(k).weight / sum));
-						blend = blend == null ? part : blend.add(part);
-					}
-					t.add(blend);
-				}
-				else {
-					for (Region r : regions) t.add(grams.get(r.style).get(l));
-				}
+				if (!guided) t.add(grams.blended.get(l));
+				else for (int r = 0; r < masks.size(); r++) t.add(present[r] ? grams.perStyle.get(regionStyles.get(r)).get(l) : null);
 				styleTargets.put(l, t);
 			}
 			if (guided) {
 				for (String l : s.styleLayers().keySet()) {
-					int pools = Integer.parseInt(l.substring(l.indexOf(l.startsWith("relu") ? "relu" : "conv") + 4, l.indexOf('_'))) - 1;
 					List<NDArray> ms = new ArrayList<>();
-					for (float[] m : masks) {
-						float[] lm = Resize.area(m, 1, fullW, fullH, w, h);
-						ms.add(Losses.poolMask(manager.create(lm, new Shape(1, 1, h, w)), pools));
-					}
+					for (float[] m : masks) ms.add(Losses.poolMask(manager.create(m, new Shape(1, 1, h, w)), pools(l)));
 					layerMasks.put(l, ms);
 				}
 			}
@@ -291,6 +439,7 @@ public final class GatysOptimizer {
 					String l = e.getKey();
 					List<NDArray> targets = styleTargets.get(l);
 					for (int r = 0; r < targets.size(); r++) {
+						if (targets.get(r) == null) continue; // a region outside this tile
 						NDArray g = Losses.gram(f.get(l), guided ? layerMasks.get(l).get(r) : null);
 						style = style.add(Losses.style(g, targets.get(r)).mul(e.getValue().floatValue()));
 					}

@@ -27,7 +27,8 @@ public record GatysSettings(
 	long seed,
 	int levels,
 	ColourMode colour,
-	int previewEvery)
+	int previewEvery,
+	int tile)
 {
 	public enum Method { LBFGS, ADAM }
 
@@ -54,10 +55,17 @@ public record GatysSettings(
 		if (!(initBlend >= 0 && initBlend <= 1)) throw new IllegalArgumentException("init blend must be in [0, 1]");
 		if (levels < 1 || levels > 5) throw new IllegalArgumentException("levels must be 1..5");
 		if (previewEvery < 0) throw new IllegalArgumentException("preview interval must be >= 0");
+		if (tile != 0 && (tile < MIN_TILE || tile > 8192)) {
+			throw new IllegalArgumentException("tile must be 0 (automatic: tiles only when the memory budget requires them) or "
+				+ MIN_TILE + "..8192 pixels, got " + tile);
+		}
 		if (method == null) method = Method.LBFGS;
 		if (init == null) init = Init.CONTENT;
 		if (colour == null) colour = ColourMode.NONE;
 	}
+
+	/** The smallest tile side: four poolings still leave a few positions for the deepest Gram matrix. */
+	public static final int MIN_TILE = 32;
 
 	public static final List<String> STYLE_LAYERS = List.of("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1");
 
@@ -70,7 +78,7 @@ public record GatysSettings(
 		Map<String, Double> layers = new LinkedHashMap<>();
 		for (String l : STYLE_LAYERS) layers.put(l, 1.0 / STYLE_LAYERS.size());
 		return new GatysSettings(List.of("relu4_2"), layers, 1, pretrained ? 1e6 : 1e5, pretrained ? 1 : 0.5, Method.LBFGS, 0.02,
-			10, 200, 384, 1, Init.CONTENT, 0.5, 0, 1, ColourMode.NONE, 0);
+			10, 200, 384, 1, Init.CONTENT, 0.5, 0, 1, ColourMode.NONE, 0, 0);
 	}
 
 	public static <E extends Enum<E>> E parseEnum(Class<E> type, String text, String what) {
@@ -91,16 +99,22 @@ public record GatysSettings(
 		GatysSettings d = defaults(pretrained);
 		return new GatysSettings(contentLayers, styleLayers, Double.isNaN(contentWeight) ? d.contentWeight : contentWeight,
 			Double.isNaN(styleWeight) ? d.styleWeight : styleWeight, Double.isNaN(tvWeight) ? d.tvWeight : tvWeight, method,
-			learningRate, history, iterations, size, styleScale, init, initBlend, seed, levels, colour, previewEvery);
+			learningRate, history, iterations, size, styleScale, init, initBlend, seed, levels, colour, previewEvery, tile);
 	}
 
 	public GatysSettings withSize(int n) {
 		return new GatysSettings(contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, method, learningRate, history,
-			iterations, n, styleScale, init, initBlend, seed, levels, colour, previewEvery);
+			iterations, n, styleScale, init, initBlend, seed, levels, colour, previewEvery, tile);
 	}
 
 	public GatysSettings withIterations(int n) {
 		return new GatysSettings(contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, method, learningRate, history, n,
-			size, styleScale, init, initBlend, seed, levels, colour, previewEvery);
+			size, styleScale, init, initBlend, seed, levels, colour, previewEvery, tile);
+	}
+
+	/** Tile side in pixels (0: automatic, by the memory budget). */
+	public GatysSettings withTile(int n) {
+		return new GatysSettings(contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, method, learningRate, history,
+			iterations, size, styleScale, init, initBlend, seed, levels, colour, previewEvery, n);
 	}
 }

@@ -51,20 +51,12 @@ public final class GatysRunner {
 		if (r.styleWeights() != null && r.styleWeights().length != styles.size()) {
 			throw new IllegalArgumentException(styles.size() + " style image(s) but " + r.styleWeights().length + " weight(s)");
 		}
-		// before anything large is allocated: the input copies must fit the heap, the optimisation the memory budget
+		// before anything large is allocated: the input copies and the result must fit the Java heap (the
+		// optimisation itself is tiled to fit the memory budget, see Tiles)
 		MemoryBudget.checkHeap(content.getWidth(), content.getHeight());
 		for (ImagePlus s : styles) MemoryBudget.checkHeap(s.getWidth(), s.getHeight());
 		int[] out = org.neuralstyle.gatys.GatysOptimizer.outputSize(content.getWidth(), content.getHeight(), r.settings().size());
-		int styleSide = (int) Math.max(16, Math.round(Math.max(out[0], out[1]) * r.settings().styleScale()));
-		int[] styleOut = new int[2];
-		for (ImagePlus s : styles) {
-			int[] so = org.neuralstyle.gatys.GatysOptimizer.outputSize(s.getWidth(), s.getHeight(), styleSide);
-			if ((long) so[0] * so[1] > (long) styleOut[0] * styleOut[1]) styleOut = so;
-		}
-		String net = r.network() == null ? "auto" : r.network().trim().toLowerCase(Locale.ROOT);
-		boolean fullWidth = !(net.equals(FeatureNetworks.OFFLINE)
-			|| (net.equals("auto") || net.isEmpty()) && !org.neuralstyle.gatys.VggWeights.present(Vgg.Arch.VGG19));
-		MemoryBudget.checkGatys(out[0], out[1], styleOut[0], styleOut[1], fullWidth);
+		MemoryBudget.checkHeap(out[0], out[1]);
 		return Engines.withPluginClassLoader(() -> run(content, styles, rois, r, progress, preview, log));
 	}
 
@@ -104,8 +96,9 @@ public final class GatysRunner {
 		cal.pixelWidth *= (double) w / res.width();
 		cal.pixelHeight *= (double) h / res.height();
 		out.setCalibration(cal);
-		out.setProperty("Info", String.format(Locale.ROOT, "Gatys style transfer: %d iterations, final loss %.5g, network %s",
-			res.iterations(), res.loss(), vgg.description()));
+		if (!res.tiling().isEmpty()) log.accept("Gatys: optimised in " + res.tiling() + " (the memory budget or tile=)");
+		out.setProperty("Info", String.format(Locale.ROOT, "Gatys style transfer: %d iterations, final loss %.5g, network %s%s",
+			res.iterations(), res.loss(), vgg.description(), res.tiling().isEmpty() ? "" : ", " + res.tiling()));
 		return out;
 	}
 

@@ -5,7 +5,8 @@ import org.neuralstyle.stylebank.TiledInference;
 import java.lang.management.ManagementFactory;
 
 /**
- * How much native memory one StyleBank pass may use, and when to tile. The budget is the
+ * How much native memory one StyleBank pass or Gatys optimisation may use, and when to tile
+ * (Gatys: {@link org.neuralstyle.gatys.Tiles#tileFor}). The budget is the
  * system property {@code neuralstyle.memory.mb} if set, else half of the machine's physical
  * memory minus the Java heap's maximum (libtorch's tensors live outside the heap), at least 1 GB.
  */
@@ -71,35 +72,6 @@ public final class MemoryBudget {
 					+ "(The network's own work is tiled to fit the memory budget, -Dneuralstyle.memory.mb, but the image and its result "
 					+ "must fit the Java heap.) Scale it down (Image > Scale) or crop it, or give ImageJ more memory "
 					+ "(Edit > Options > Memory & Threads), and try again.", w, h, needed / 1e9, free / 1e9));
-		}
-	}
-
-	/**
-	 * A lower bound on the native bytes of one Gatys iteration at w x h: VGG's feature maps and
-	 * their gradients, 2 x 4 bytes for each of the 296 channel-maps per pixel of VGG-19 (64 x 2 at
-	 * full size, 128 x 2 at 1/4, 256 x 4 at 1/16, 512 x 4 at 1/64 and 1/256); half for the
-	 * half-width offline network.
-	 */
-	public static long gatysBytes(int w, int h, boolean fullWidth) {
-		return (long) w * h * 296L * 4 * 2 / (fullWidth ? 1 : 2);
-	}
-
-	/**
-	 * Declines a Gatys run whose result (or scaled style image) at the working size would not
-	 * fit the memory budget, before anything is allocated: Gatys is not tiled.
-	 */
-	public static void checkGatys(int w, int h, int styleW, int styleH, boolean fullWidth) {
-		long needed = Math.max(gatysBytes(w, h, fullWidth), gatysBytes(styleW, styleH, fullWidth));
-		long budget = bytes();
-		if (needed > budget) {
-			double k = Math.sqrt((double) budget / needed);
-			int fits = (int) Math.max(16, Math.floor(Math.max(w, h) * k / 16) * 16);
-			throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
-				"a Gatys result of %d x %d pixels%s needs at least %.1f GB for the feature network, more than the memory budget of "
-					+ "%.1f GB (-Dneuralstyle.memory.mb). Gatys optimises the whole image at once (it is not tiled): choose a smaller "
-					+ "size= (about %d or less) or a smaller style_scale=, or use StyleBank, which tiles big images.",
-				w, h, styleW * (long) styleH > w * (long) h ? " (style image " + styleW + " x " + styleH + ")" : "", needed / 1e9,
-				budget / 1e9, fits));
 		}
 	}
 

@@ -199,6 +199,21 @@ public final class Vgg implements AutoCloseable {
 		throw new IllegalArgumentException("unknown VGG layer '" + layer + "'; layers: " + String.join(", ", names) + " (and convN_M)");
 	}
 
+	/**
+	 * The number of floats in the convolution outputs (one map per convolution, at its block's
+	 * resolution: the image halved per pooling, rounded down) up to the deepest of {@code layers}
+	 * for a w x h input: what a forward pass keeps for the backward pass.
+	 */
+	public long activationFloats(int w, int h, Set<String> layers) {
+		int deepest = deepestConv(convs, layers);
+		long n = 0;
+		for (Conv c : convs) {
+			if (c.index > deepest) break;
+			n += (long) c.out * (w >> c.block) * (h >> c.block);
+		}
+		return n;
+	}
+
 	public Device device() {
 		return manager.getDevice();
 	}

@@ -134,9 +134,15 @@ class DoorsTest {
 		Path out = tmp.resolve("g.png");
 		String msg = Headless.gatys("input=" + content + " style=" + style + " output=" + out
 			+ " network=offline size=24 iterations=3 seed=2");
+		String bad;
 		assertTrue(msg.startsWith("Wrote") && msg.contains("3 iterations"), msg);
 		assertEquals(24, IJ.openImage(out.toString()).getWidth());
-		String bad = Headless.gatys("input=" + content + " style=" + style + " output=" + out + " network=vgg19");
+		msg = Headless.gatys("input=" + content + " style=" + style + " output=" + out + " network=offline size=40 iterations=2 tile=32");
+		assertTrue(msg.startsWith("Wrote") && msg.contains("tiles of 32 px (margin 16), 2 sweeps"), msg);
+		assertEquals(40, IJ.openImage(out.toString()).getWidth());
+		bad = Headless.gatys("input=" + content + " style=" + style + " output=" + out + " network=offline tile=10");
+		assertTrue(bad.contains("tile must be 0 (automatic"), bad);
+		bad = Headless.gatys("input=" + content + " style=" + style + " output=" + out + " network=vgg19");
 		assertTrue(bad.startsWith("Error:") && bad.contains("huggingface.co") && bad.contains("download=true"), bad);
 		bad = Headless.gatys("input=" + content + " style=" + style + " output=" + out + " colour=purple");
 		assertTrue(bad.contains("colour must be one of none, luminance, match"), bad);
@@ -150,16 +156,22 @@ class DoorsTest {
 				"image", imp, "style", st, "iterations", 2, "size", 20, "network", "offline", "options", "seed=2 colour=luminance").get();
 			ImagePlus result = (ImagePlus) module.getOutput("result");
 			assertEquals(20, result.getWidth());
+			module = context.service(CommandService.class).run(GatysCommand.class, true,
+				"image", imp, "style", st, "iterations", 2, "size", 40, "tile", 32, "network", "offline").get();
+			result = (ImagePlus) module.getOutput("result");
+			assertEquals(40, result.getWidth());
+			assertTrue(String.valueOf(result.getProperty("Info")).contains("tiles of 32 px"), String.valueOf(result.getProperty("Info")));
 		}
 		WindowManager.setTempCurrentImage(imp);
 		try {
 			Thread.currentThread().setName("Run$_gatysDoors");
 			// headless there are no image windows: style may also be a file
-			Macro.setOptions("style=[" + style + "] network=offline size=20 iterations=2 seed=2");
+			Macro.setOptions("style=[" + style + "] network=offline size=40 iterations=2 seed=2 tile=32");
 			new GatysPlugin().run("");
 			ImagePlus shown = WindowManager.getCurrentImage();
 			assertEquals("content-gatys", shown.getTitle());
-			assertEquals(20, shown.getWidth());
+			assertEquals(40, shown.getWidth());
+			assertTrue(String.valueOf(shown.getProperty("Info")).contains("tiles of 32 px"), String.valueOf(shown.getProperty("Info")));
 		}
 		finally {
 			Macro.setOptions(null);

@@ -73,8 +73,8 @@ class GatysOptimizerTest {
 		layers.addAll(s.styleLayers().keySet());
 		float[] content = image(1, W, H);
 		try (Autograd.Session session = Autograd.begin("test");
-			GatysOptimizer.Level level = new GatysOptimizer.Level(vgg, session, layers, s, content, W, H, style(), List.of(), List.of(),
-				W, H))
+			GatysOptimizer.StyleGrams grams = new GatysOptimizer.StyleGrams(vgg, s, style(), W, H, Long.MAX_VALUE, Progress.NONE);
+			GatysOptimizer.Level level = new GatysOptimizer.Level(vgg, session, layers, s, content, W, H, grams, List.of(), List.of()))
 		{
 			float[] x = image(2, W, H);
 			float[] g = new float[x.length];
@@ -103,7 +103,7 @@ class GatysOptimizerTest {
 	@Test
 	void lossFallsAndTheSameSeedGivesTheSameResult() {
 		GatysSettings s = new GatysSettings(List.of("relu4_2"), settings(1).styleLayers(), 1, 1e5, 0.5, GatysSettings.Method.LBFGS, 0.02, 10,
-			12, 28, 1, GatysSettings.Init.BLEND, 0.5, 5, 1, GatysSettings.ColourMode.NONE, 0);
+			12, 28, 1, GatysSettings.Init.BLEND, 0.5, 5, 1, GatysSettings.ColourMode.NONE, 0, 0);
 		TestProgress record = new TestProgress();
 		GatysOptimizer.Result a = GatysOptimizer.run(vgg, image(1, W, H), W, H, style(), List.of(), false, s, record, null);
 		List<Double> losses = losses(record);
@@ -115,12 +115,12 @@ class GatysOptimizerTest {
 		// checked as: below half an 8-bit grey level (seen: 5e-7 to 2e-4 after 12 iterations)
 		assertTrue(maxDiff(a.rgb(), b.rgb()) < 2e-3, "same seed, same result on CPU: " + maxDiff(a.rgb(), b.rgb()));
 		GatysSettings other = new GatysSettings(s.contentLayers(), s.styleLayers(), 1, 1e5, 0.5, s.method(), 0.02, 10, 12, 28, 1, s.init(),
-			0.5, 6, 1, s.colour(), 0);
+			0.5, 6, 1, s.colour(), 0, 0);
 		assertNotEquals(a.rgb()[10], GatysOptimizer.run(vgg, image(1, W, H), W, H, style(), List.of(), false, other, Progress.NONE, null)
 			.rgb()[10]);
 
 		GatysSettings adam = new GatysSettings(s.contentLayers(), s.styleLayers(), 1, 1e5, 0.5, GatysSettings.Method.ADAM, 0.02, 10, 15, 28,
-			1, s.init(), 0.5, 5, 2, s.colour(), 0);
+			1, s.init(), 0.5, 5, 2, s.colour(), 0, 0);
 		TestProgress adamProgress = new TestProgress();
 		GatysOptimizer.run(vgg, image(1, W, H), W, H, style(), List.of(), false, adam, adamProgress, null);
 		losses = losses(adamProgress);
@@ -153,7 +153,7 @@ class GatysOptimizerTest {
 	@Test
 	void luminanceOnlyTransferKeepsTheContentsChroma() {
 		GatysSettings s = new GatysSettings(List.of("relu4_2"), settings(1).styleLayers(), 1, 1e5, 0.5, GatysSettings.Method.LBFGS, 0.02, 10,
-			5, 28, 1, GatysSettings.Init.CONTENT, 0.5, 0, 1, GatysSettings.ColourMode.LUMINANCE, 0);
+			5, 28, 1, GatysSettings.Init.CONTENT, 0.5, 0, 1, GatysSettings.ColourMode.LUMINANCE, 0, 0);
 		float[] content = image(1, W, H);
 		for (int i = 0; i < content.length; i++) content[i] = 0.2f + 0.6f * content[i]; // room for luminance changes
 		GatysOptimizer.Result r = GatysOptimizer.run(vgg, content, W, H, style(), List.of(), false, s, Progress.NONE, null);
