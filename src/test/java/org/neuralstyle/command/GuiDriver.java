@@ -148,7 +148,11 @@ public final class GuiDriver {
 		learn();
 		t0 = seconds("learn", t0);
 		manage();
-		seconds("manage", t0);
+		t0 = seconds("manage", t0);
+		getVggWeights();
+		t0 = seconds("vgg", t0);
+		settings();
+		seconds("settings", t0);
 		put("recorder.text", recorder.getText());
 	}
 
@@ -328,6 +332,51 @@ public final class GuiDriver {
 		Files.writeString(json, before);
 		replayFile("rename", line, () -> Files.readString(json).contains("renamed in the GUI"));
 		put("rename.sameModelJson", String.valueOf(after.equals(Files.readString(json))));
+	}
+
+	/**
+	 * Get VGG Weights when the file is already there (nothing may be downloaded in a test): the
+	 * command says so in the log, records its line, and the replay says so again.
+	 */
+	static void getVggWeights() throws Exception {
+		Path models = work.resolve("models");
+		Files.createDirectories(models);
+		Files.write(models.resolve("vgg16.tv_in1k.safetensors"), new byte[] { 0 });
+		String models0 = System.getProperty("neuralstyle.models");
+		System.setProperty("neuralstyle.models", models.toString()); // this step only; restored below
+		try {
+			int before = count(IJ.getLog(), "vgg16 weights are already installed");
+			String line = fileCommand("vgg", "Get VGG Weights", List.of(Map.of("network", "vgg16")),
+				() -> count(IJ.getLog(), "vgg16 weights are already installed") > before);
+			replayFile("vgg", line, () -> count(IJ.getLog(), "vgg16 weights are already installed") > before + 1);
+			put("vgg.onlyTheFakeFile", String.valueOf(Files.list(models).count() == 1 && Files.size(models.resolve("vgg16.tv_in1k.safetensors")) == 1));
+		}
+		finally {
+			if (models0 != null) System.setProperty("neuralstyle.models", models0);
+		}
+	}
+
+	static int count(String text, String what) {
+		if (text == null) return 0;
+		int n = 0;
+		for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) n++;
+		return n;
+	}
+
+	/** Style Transfer Settings: the values become the properties the code reads; the replay sets them again. */
+	static void settings() throws Exception {
+		Map<String, String> v = new LinkedHashMap<>();
+		v.put("memory", "1536");
+		v.put("tiling", "fast");
+		v.put("device", "cpu");
+		String line = fileCommand("settings", "Style Transfer Settings", List.of(v),
+			() -> "1536".equals(System.getProperty("neuralstyle.memory.mb")) && "fast".equals(System.getProperty("neuralstyle.tiling")));
+		System.clearProperty("neuralstyle.memory.mb");
+		System.clearProperty("neuralstyle.tiling");
+		replayFile("settings", line,
+			() -> "1536".equals(System.getProperty("neuralstyle.memory.mb")) && "fast".equals(System.getProperty("neuralstyle.tiling")));
+		IJ.runMacro("run(\"Style Transfer Settings\", \"memory=0 tiling=exact device=auto\");\n");
+		put("settings.restored", String.valueOf(System.getProperty("neuralstyle.memory.mb") == null && System.getProperty("neuralstyle.tiling") == null));
 	}
 
 	// ---------------------------------------------------------------- driving the GUI

@@ -234,6 +234,22 @@ class GuiIT {
 		assertEquals("true", get("rename.sameModelJson"));
 	}
 
+	@Test
+	void getVggWeightsRecordsAndReplaysWithoutDownloading() {
+		drivenLikeAUser("vgg", 1);
+		assertEquals("run(\"Get VGG Weights\", \"network=vgg16\");", get("vgg.recorded"));
+		assertEquals("true", get("vgg.replayed"), problems());
+		assertEquals("true", get("vgg.onlyTheFakeFile"), "an installed file is neither downloaded again nor changed");
+	}
+
+	@Test
+	void settingsRecordAndReplay() {
+		drivenLikeAUser("settings", 1);
+		assertTrue(get("settings.recorded").contains("memory=1536 tiling=fast"), get("settings.recorded"));
+		assertEquals("true", get("settings.replayed"), problems());
+		assertEquals("true", get("settings.restored"));
+	}
+
 	static void deleteTree(Path p) throws IOException {
 		if (!Files.exists(p)) return;
 		try (var s = Files.walk(p)) {
