@@ -66,7 +66,7 @@ import java.util.stream.Stream;
  */
 public final class GuiDriver {
 
-	static final long STEP_MS = 60_000;
+	static final long STEP_MS = 120_000;
 	static Path work, samples, tiny;
 	static final Properties result = new Properties();
 	static Robot robot;
@@ -434,8 +434,22 @@ public final class GuiDriver {
 			fill(gd, dialogs.get(i));
 			put(key + ".ok" + (i + 1), pressOk(gd));
 		}
-		// the command ends (and the Recorder saves its line) in the "cmd" thread started by the menu
-		waitFor(cmd + " to finish", STEP_MS, () -> commandThreadAlive(cmd) ? null : true);
+		// the command ends (and the Recorder saves its line) in the "cmd" thread started by the menu;
+		// meanwhile the event thread must stay free (the work runs off it): its answer time is measured
+		long[] worst = { 0 };
+		waitFor(cmd + " to finish", STEP_MS, () -> {
+			if (!commandThreadAlive(cmd)) return true;
+			long t = System.nanoTime();
+			try {
+				java.awt.EventQueue.invokeAndWait(() -> {});
+			}
+			catch (Exception e) {
+				throw new IllegalStateException(e);
+			}
+			worst[0] = Math.max(worst[0], (System.nanoTime() - t) / 1_000_000);
+			return null;
+		});
+		put(key + ".edtWorstMs", String.valueOf(worst[0]));
 		waitFor("the recorded line of " + cmd, 5_000, () -> recorderLines(cmd) > before ? true : null);
 		if (!key.equals("train") && !key.equals("learn") && !key.equals("manage") && !key.equals("rename")) put(key + ".recorded", recordedLine(cmd));
 	}

@@ -52,7 +52,7 @@ class GuiIT {
 			// the driver reads which menu item the keyboard has selected from the XToolkit menu peers
 			"--add-opens", "java.desktop/java.awt=ALL-UNNAMED", "--add-opens", "java.desktop/sun.awt.X11=ALL-UNNAMED",
 			"-Dplugins.dir=" + imagej, "-Dneuralstyle.models=" + System.getProperty("neuralstyle.models", "target/test-models"),
-			"-Dai.djl.offline=true", "-Dgui.limit.seconds=170",
+			"-Dai.djl.offline=true", "-Dgui.limit.seconds=420",
 			"-cp", imagej.resolve("ij.jar") + File.pathSeparator + testClasses, GuiDriver.class.getName(),
 			WORK.toString(), Path.of("src/test/resources/samples").toString(), TestFiles.tinyModel().toString()));
 		ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -61,7 +61,7 @@ class GuiIT {
 		pb.redirectErrorStream(true).redirectOutput(out.toFile());
 		Process p = pb.start();
 		try {
-			if (!p.waitFor(3, TimeUnit.MINUTES)) {
+			if (!p.waitFor(8, TimeUnit.MINUTES)) {
 				p.descendants().forEach(ProcessHandle::destroyForcibly);
 				p.destroyForcibly();
 				p.waitFor(10, TimeUnit.SECONDS);
@@ -143,6 +143,8 @@ class GuiIT {
 	/** The menu was opened with the keyboard and every dialog confirmed with a mouse click on OK. */
 	static void drivenLikeAUser(String key, int dialogs) {
 		assertEquals("keyboard", get(key + ".menu"), key + " menu" + problems());
+		// the UI never freezes: while the command works, the event thread answers (it runs off the event thread)
+		assertTrue(Long.parseLong(get(key + ".edtWorstMs")) < 3000, key + ": the event thread was blocked for " + get(key + ".edtWorstMs") + " ms");
 		for (int i = 1; i <= dialogs; i++) {
 			String how = get(key + ".ok" + i);
 			assertTrue(how.startsWith("mouse") || how.equals("enter"), key + " dialog " + i + ": OK was not clicked with the mouse (see "
