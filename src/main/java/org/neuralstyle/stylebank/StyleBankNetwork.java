@@ -172,15 +172,11 @@ public final class StyleBankNetwork implements AutoCloseable {
 
 	/** D1-D3 with region-aware instance normalisation at D1 (half-size masks) and D2 (full-size masks). */
 	private NDArray decodeRegionAware(NDArray f, List<NDArray> half, List<NDArray> full) {
-		NDArray u1 = Layers.upsample2(f);
-		NDArray c1 = conv(u1, "decoder.conv1", 1);
-		u1.close();
+		NDArray c1 = upsampleConv(f, "decoder.conv1");
 		NDArray d1 = Layers.regionNormRelu(c1, half);
 		c1.close();
-		NDArray u2 = Layers.upsample2(d1);
+		NDArray c2 = upsampleConv(d1, "decoder.conv2");
 		d1.close();
-		NDArray c2 = conv(u2, "decoder.conv2", 1);
-		u2.close();
 		NDArray d2 = Layers.regionNormRelu(c2, full);
 		c2.close();
 		NDArray d3 = conv(d2, "decoder.conv3", 1);
@@ -238,13 +234,9 @@ public final class StyleBankNetwork implements AutoCloseable {
 
 	/** D1-D3, with the final clamp to [0, 1] or without it (training: the clamp would stop gradients). */
 	public NDArray decode(NDArray f, boolean clamp) {
-		NDArray u1 = Layers.upsample2(f);
-		NDArray d1 = step(u1, "decoder.conv1", 1, true);
-		u1.close();
-		NDArray u2 = Layers.upsample2(d1);
+		NDArray d1 = normRelu(upsampleConv(f, "decoder.conv1"));
+		NDArray d2 = normRelu(upsampleConv(d1, "decoder.conv2"));
 		d1.close();
-		NDArray d2 = step(u2, "decoder.conv2", 1, true);
-		u2.close();
 		NDArray d3 = step(d2, "decoder.conv3", 1, false);
 		d2.close();
 		if (!clamp) return d3;
@@ -303,12 +295,26 @@ public final class StyleBankNetwork implements AutoCloseable {
 		return Layers.conv(x, params.get(layer + ".weight"), params.get(layer + ".bias"), stride);
 	}
 
+	/** Nearest upsampling by 2 and the layer's convolution, without building the upsampled map. */
+	private NDArray upsampleConv(NDArray x, String layer) {
+		return Layers.upsampleConv(x, params.get(layer + ".weight"), params.get(layer + ".bias"));
+	}
+
 	private NDArray step(NDArray x, String layer, int stride, boolean normRelu) {
 		NDArray y = conv(x, layer, stride);
-		if (!normRelu) return y;
+		return normRelu ? normRelu(y) : y;
+	}
+
+	/** Instance normalisation and ReLU; closes its input. */
+	private static NDArray normRelu(NDArray y) {
 		NDArray z = Layers.normRelu(y);
 		y.close();
 		return z;
+	}
+
+	/** Arrays held by this network's manager (weights and uploaded banks): constant between calls. */
+	public int heldArrays() {
+		return weights.getManagedArrays().size();
 	}
 
 	@Override
