@@ -135,7 +135,7 @@ public final class RegionStyleRunner {
 		int w = source.getWidth(), h = source.getHeight();
 		for (int i = 0; i < rois.size(); i++) RoiMasks.mask(rois.get(i), RoiMasks.name(rois.get(i), i), w, h); // fail early
 
-		int tile = MemoryBudget.tileSize(w, h, model.channels()[0]);
+		int tile = MemoryBudget.tileSize(w, h, model.channels()[0], net.device());
 		int n = source.getStackSize();
 		ImageStack out = new ImageStack(w, h);
 		Map<List<Integer>, PlaneMasks> cache = new HashMap<>();

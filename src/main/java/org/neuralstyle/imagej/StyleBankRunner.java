@@ -54,7 +54,7 @@ public final class StyleBankRunner {
 		Device device = Engines.device(request.device());
 		StyleBankNetwork net = ModelCache.network(request.model(), device);
 		StyleMix mix = StyleMix.parse(request.style(), net.model());
-		int tile = MemoryBudget.tileSize(source.getWidth(), source.getHeight(), net.model().channels()[0]);
+		int tile = MemoryBudget.tileSize(source.getWidth(), source.getHeight(), net.model().channels()[0], device);
 		int n = source.getStackSize();
 		ImageStack in = source.getStack();
 		ImageStack out = new ImageStack(source.getWidth(), source.getHeight());

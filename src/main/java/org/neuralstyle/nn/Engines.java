@@ -87,6 +87,27 @@ public final class Engines {
 		};
 	}
 
+	/**
+	 * Whether StyleBank inference on {@code device} runs its convolutions in float16: the system
+	 * property {@code neuralstyle.half} = {@code false} (default), {@code gpu} (on CUDA devices
+	 * only) or {@code true}. Normalisation statistics and the output stay float32. Off by default:
+	 * against float32 on a photo the output differs by up to about 3/255 (mean 0.2/255;
+	 * HalfPrecisionTest), above the 1/255 we accept silently, and on the CPU float16
+	 * convolutions measured about 2x slower; the speed on a GPU is not measured.
+	 */
+	public static boolean halfPrecision(Device device) {
+		return halfPrecision(System.getProperty("neuralstyle.half", "false"), device);
+	}
+
+	static boolean halfPrecision(String setting, Device device) {
+		return switch (setting.trim().toLowerCase(Locale.ROOT)) {
+			case "false", "off", "no", "" -> false;
+			case "gpu", "cuda" -> device.isGpu();
+			case "true", "on", "yes" -> true;
+			default -> throw new IllegalArgumentException("neuralstyle.half must be false, gpu or true, got '" + setting + "'");
+		};
+	}
+
 	/** Inference only: no autograd graph on this thread (grad mode is per thread in libtorch). */
 	public static void inferenceMode() {
 		pytorch();

@@ -3,6 +3,7 @@ package org.neuralstyle.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
@@ -95,24 +96,45 @@ public final class Layers {
 		return index;
 	}
 
-	/** Reflection-padded convolution with bias, as the model format prescribes. */
+	/**
+	 * Reflection-padded convolution with bias, as the model format prescribes. With weights of
+	 * another type than x (float16 weights for a float32 map: half precision on a GPU), x is cast
+	 * to the weights' type before the padding and the result back to x's type.
+	 */
 	public static NDArray conv(NDArray x, NDArray weight, NDArray bias, int stride) {
 		int p = (int) (weight.getShape().get(3) / 2);
-		try (NDArray padded = reflectPad(x, p)) {
-			return convPadded(padded, weight, bias, stride);
+		NDArray in = castLike(x, weight);
+		try (NDArray padded = reflectPad(in, p)) {
+			return convPadded(padded, weight, bias, stride, x.getDataType());
+		}
+		finally {
+			if (in != x) in.close();
 		}
 	}
 
-	/** The decoder's step: nearest upsampling by 2, then the reflection-padded convolution (stride 1). */
+	/** The decoder's step: nearest upsampling by 2, then the reflection-padded convolution (stride 1); types as in {@link #conv}. */
 	public static NDArray upsampleConv(NDArray x, NDArray weight, NDArray bias) {
 		int p = (int) (weight.getShape().get(3) / 2);
-		try (NDArray padded = upsample2ReflectPad(x, p)) {
-			return convPadded(padded, weight, bias, 1);
+		NDArray in = castLike(x, weight);
+		try (NDArray padded = upsample2ReflectPad(in, p)) {
+			return convPadded(padded, weight, bias, 1, x.getDataType());
+		}
+		finally {
+			if (in != x) in.close();
 		}
 	}
 
-	private static NDArray convPadded(NDArray padded, NDArray weight, NDArray bias, int stride) {
-		return Conv2d.conv2d(padded, weight, bias, new Shape(stride, stride), new Shape(0, 0), new Shape(1, 1), 1).singletonOrThrow();
+	/** x itself, or a new copy of x in the type of {@code like} when the types differ. */
+	private static NDArray castLike(NDArray x, NDArray like) {
+		return x.getDataType() == like.getDataType() ? x : x.toType(like.getDataType(), false);
+	}
+
+	private static NDArray convPadded(NDArray padded, NDArray weight, NDArray bias, int stride, DataType type) {
+		NDArray y = Conv2d.conv2d(padded, weight, bias, new Shape(stride, stride), new Shape(0, 0), new Shape(1, 1), 1).singletonOrThrow();
+		if (y.getDataType() == type) return y;
+		try (y) {
+			return y.toType(type, false);
+		}
 	}
 
 	/**

@@ -3,6 +3,7 @@ package org.neuralstyle.stylebank;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import org.neuralstyle.nn.Engines;
@@ -24,15 +25,29 @@ public final class StyleBankNetwork implements AutoCloseable {
 	private final StyleBankModel model;
 	private final NDManager weights;
 	private final Map<String, NDArray> params = new HashMap<>();
+	/** float16 copies of the autoencoder's weights for the convolutions, or null (float32 throughout). */
+	private final Map<String, NDArray> half;
 	private final int minSide;
 
+	/** The network on {@code device}, with float16 convolutions where {@link Engines#halfPrecision} says so. */
 	public StyleBankNetwork(StyleBankModel model, Device device) {
+		this(model, device, Engines.halfPrecision(device));
+	}
+
+	/**
+	 * {@code halfPrecision}: convolutions in float16 (inputs cast before the padding, results cast
+	 * back to float32 before the normalisation). Inference only: training needs float32 (the
+	 * float16 copies are not the live parameters).
+	 */
+	public StyleBankNetwork(StyleBankModel model, Device device, boolean halfPrecision) {
 		this.model = model;
 		this.weights = Engines.pytorch().newBaseManager(device);
 		for (String layer : StyleBankModel.LAYERS) {
 			params.put(layer + ".weight", upload(model.weight(layer)));
 			params.put(layer + ".bias", upload(model.bias(layer)));
 		}
+		this.half = halfPrecision ? new HashMap<>() : null;
+		if (halfPrecision) params.forEach((k, v) -> half.put(k, v.toType(DataType.FLOAT16, true)));
 		// reflection padding needs sides larger than the pad at every scale: 9x9 at full size
 		// and the bank's kernel at a quarter of it
 		int bankPad = model.bankKernel() / 2;
@@ -45,6 +60,11 @@ public final class StyleBankNetwork implements AutoCloseable {
 
 	public Device device() {
 		return weights.getDevice();
+	}
+
+	/** Whether the convolutions run in float16. */
+	public boolean halfPrecision() {
+		return half != null;
 	}
 
 	private NDArray upload(Tensor t) {
@@ -285,19 +305,37 @@ public final class StyleBankNetwork implements AutoCloseable {
 				bi.close();
 			}
 		}
+		if (half != null) {
+			weight = toHalf(weight);
+			bias = toHalf(bias);
+		}
 		NDArray out = Layers.conv(f, weight, bias, 1);
 		weight.close();
 		bias.close();
 		return out;
 	}
 
-	private NDArray conv(NDArray x, String layer, int stride) {
-		return Layers.conv(x, params.get(layer + ".weight"), params.get(layer + ".bias"), stride);
+	private static NDArray toHalf(NDArray a) {
+		NDArray h = a.toType(DataType.FLOAT16, false);
+		if (h != a) a.close();
+		return h;
+	}
+
+	/** The reflection-padded convolution of one autoencoder layer (in float16 if so chosen; the result is float32). */
+	NDArray conv(NDArray x, String layer, int stride) {
+		Map<String, NDArray> w = half != null && !training() ? half : params;
+		return Layers.conv(x, w.get(layer + ".weight"), w.get(layer + ".bias"), stride);
 	}
 
 	/** Nearest upsampling by 2 and the layer's convolution, without building the upsampled map. */
-	private NDArray upsampleConv(NDArray x, String layer) {
-		return Layers.upsampleConv(x, params.get(layer + ".weight"), params.get(layer + ".bias"));
+	NDArray upsampleConv(NDArray x, String layer) {
+		Map<String, NDArray> w = half != null && !training() ? half : params;
+		return Layers.upsampleConv(x, w.get(layer + ".weight"), w.get(layer + ".bias"));
+	}
+
+	/** Gradients recorded on this thread: then the live float32 parameters must be used. */
+	private static boolean training() {
+		return ai.djl.pytorch.jni.JniUtils.isGradMode();
 	}
 
 	private NDArray step(NDArray x, String layer, int stride, boolean normRelu) {

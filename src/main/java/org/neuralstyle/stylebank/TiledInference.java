@@ -114,7 +114,7 @@ public final class TiledInference {
 						if (masks != null) {
 							for (float[] mk : masks) cropMasks.add(tm.create(crop(mk, 1, w, h, ph, pw, y0, y1, x0, x1), new Shape(1, 1, y1 - y0, x1 - x0)));
 						}
-						NDArray a = run(net, p, crop, cropMasks, mixes, regionAware, stats, pass);
+						NDArray a = run(net, crop, cropMasks, mixes, regionAware, stats, pass);
 						int s = pass < NORMALISED.length ? scale(pass) : 1;
 						int cy0 = (ty - y0) / s, cx0 = (tx - x0) / s;
 						int cy1 = Math.min((int) a.getShape().get(2), cy0 + t / s), cx1 = Math.min((int) a.getShape().get(3), cx0 + t / s);
@@ -176,7 +176,7 @@ public final class TiledInference {
 	 * {@code stop}; returns the pre-normalisation activation of layer {@code stop}, or the
 	 * clamped output when every layer's statistics are known.
 	 */
-	private static NDArray run(StyleBankNetwork net, Map<String, NDArray> p, NDArray x, List<NDArray> masks, List<StyleMix> mixes,
+	private static NDArray run(StyleBankNetwork net, NDArray x, List<NDArray> masks, List<StyleMix> mixes,
 		boolean regionAware, List<float[][][]> stats, int stop)
 	{
 		List<NDArray> full = new ArrayList<>(), half = new ArrayList<>(), quarter = new ArrayList<>();
@@ -206,11 +206,10 @@ public final class TiledInference {
 					a = replace(a, fused, x);
 				}
 			}
-			NDArray weight = p.get(layer + ".weight"), bias = p.get(layer + ".bias");
-			if (layer.equals("decoder.conv1") || layer.equals("decoder.conv2")) a = replace(a, Layers.upsampleConv(a, weight, bias), x);
+			if (layer.equals("decoder.conv1") || layer.equals("decoder.conv2")) a = replace(a, net.upsampleConv(a, layer), x);
 			else {
 				int stride = layer.equals("encoder.conv2") || layer.equals("encoder.conv3") ? 2 : 1;
-				a = replace(a, Layers.conv(a, weight, bias, stride), x);
+				a = replace(a, net.conv(a, layer, stride), x);
 			}
 			if (layer.equals("decoder.conv3")) return replace(a, a.clip(0f, 1f), x);
 			if (k == stop) return a;
