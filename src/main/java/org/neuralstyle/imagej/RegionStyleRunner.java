@@ -12,6 +12,7 @@ import ij.gui.Roi;
 import org.neuralstyle.Progress;
 import org.neuralstyle.image.RegionMasks;
 import org.neuralstyle.nn.Engines;
+import org.neuralstyle.nn.NativeMemory;
 import org.neuralstyle.stylebank.ModelCache;
 import org.neuralstyle.stylebank.StyleBankModel;
 import org.neuralstyle.stylebank.StyleBankNetwork;
@@ -165,6 +166,7 @@ public final class RegionStyleRunner {
 				}
 			}
 		}
+		NativeMemory.trim(); // the freed maps back to the system (see NativeMemory)
 		progress.report(n, n, "Stylized " + rois.size() + " region(s)");
 		return StyleBankRunner.resultImage(source, out, source.getShortTitle() + "-regions");
 	}

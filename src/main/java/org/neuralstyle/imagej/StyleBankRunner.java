@@ -9,6 +9,7 @@ import ij.ImageStack;
 
 import org.neuralstyle.Progress;
 import org.neuralstyle.nn.Engines;
+import org.neuralstyle.nn.NativeMemory;
 import org.neuralstyle.stylebank.ModelCache;
 import org.neuralstyle.stylebank.StyleBankNetwork;
 import org.neuralstyle.stylebank.StyleMix;
@@ -69,6 +70,7 @@ public final class StyleBankRunner {
 				}
 			}
 		}
+		NativeMemory.trim(); // the freed maps back to the system (see NativeMemory)
 		progress.report(n, n, "Stylized with " + mix.label());
 		return resultImage(source, out, source.getShortTitle() + "-" + mix.label());
 	}

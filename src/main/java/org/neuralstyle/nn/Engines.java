@@ -57,6 +57,7 @@ public final class Engines {
 			t.setContextClassLoader(Engines.class.getClassLoader());
 			try {
 				engine = Engine.getEngine("PyTorch");
+				NativeMemory.tune();
 			}
 			catch (RuntimeException | LinkageError e) {
 				throw new IllegalStateException("The PyTorch engine could not start (" + e.getMessage()

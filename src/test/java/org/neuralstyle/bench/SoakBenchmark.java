@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 import org.neuralstyle.nn.Engines;
+import org.neuralstyle.nn.NativeMemory;
 import org.neuralstyle.stylebank.StyleBankNetwork;
 import org.neuralstyle.stylebank.StyleMix;
 
@@ -15,7 +16,9 @@ import java.util.Locale;
  * {@code -Dsoak.size=S} (default 256) squared through the paper-size network, printing the
  * process RSS and the arrays held by the network's and the loop's managers at checkpoints, and
  * the glibc malloc environment (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_)
- * the JVM was started with. Run it directly with java to choose that environment:
+ * the JVM was started with, and whether the plugin's own tuning ({@link NativeMemory}) is on
+ * ({@code -Dneuralstyle.malloc=default} turns it off, {@code -Dsoak.trim=false} skips the
+ * trim after each stylization). Run it directly with java to choose that environment:
  * {@code MALLOC_MMAP_THRESHOLD_=1048576 java -cp ... org.neuralstyle.bench.SoakBenchmark}, or
  * {@code mvn -B -q -Pbenchmark test-compile exec:java -Dbench.main=org.neuralstyle.bench.SoakBenchmark}.
  */
@@ -36,7 +39,9 @@ public final class SoakBenchmark {
 		for (String k : new String[] { "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS" }) {
 			env.append(' ').append(k).append('=').append(System.getenv().getOrDefault(k, "-"));
 		}
-		System.out.println("soak environment:" + env);
+		boolean trim = Boolean.parseBoolean(System.getProperty("soak.trim", "true"));
+		System.out.println("soak environment:" + env + "; mmap threshold fixed by the plugin: " + NativeMemory.tune()
+			+ "; malloc_trim after each: " + trim);
 		float[] px = new float[3 * size * size];
 		for (int i = 0; i < px.length; i++) px[i] = (i % 251) / 250f;
 		long start = 0;
@@ -45,6 +50,7 @@ public final class SoakBenchmark {
 			try (NDManager m = manager.newSubManager()) {
 				net.apply(m.create(px, new Shape(1, 3, size, size)), StyleMix.single("style")).toFloatArray();
 			}
+			if (trim) NativeMemory.trim(); // as the plugin does after each image
 			if (i == 10) start = ThroughputBenchmark.rssBytes();
 			if (i == 10 || i % 100 == 0 || i == soak) {
 				System.out.printf(Locale.ROOT, "soak %5d: RSS %5d MB (Java heap committed %4d MB), arrays held: loop manager %d, network %d%n", i,
