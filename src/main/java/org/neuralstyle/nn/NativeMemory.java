@@ -10,7 +10,7 @@ import com.sun.jna.Platform;
  * them to the system on free, but it raises that threshold to the size of every mmapped block
  * freed (up to 32 MB), so after the first image the maps of a 256 x 256 pass (2-8 MB) come from
  * the heap arenas, where freed memory stays in the process and fragments: the resident size
- * grew by ~400 MB over 500 stylizations in one JVM. Setting the threshold explicitly (glibc's
+ * grew by 175 MB over 500 stylizations of 256 x 256 in one JVM. Setting the threshold explicitly (glibc's
  * {@code mallopt(M_MMAP_THRESHOLD)}, what the environment variable
  * {@code MALLOC_MMAP_THRESHOLD_} does at start-up) turns that adjustment off, and
  * {@code malloc_trim(0)} after a stylization hands the free heap pages back.
