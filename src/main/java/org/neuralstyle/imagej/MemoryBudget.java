@@ -1,19 +1,31 @@
 package org.neuralstyle.imagej;
 
+import ai.djl.Device;
+import ai.djl.util.cuda.CudaUtils;
+
 import org.neuralstyle.stylebank.TiledInference;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.util.function.Supplier;
 
 /**
  * How much native memory one StyleBank pass or Gatys optimisation may use, and when to tile
  * (Gatys: {@link org.neuralstyle.gatys.Tiles#tileFor}). The budget is the
- * system property {@code neuralstyle.memory.mb} if set, else half of the machine's physical
- * memory minus the Java heap's maximum (libtorch's tensors live outside the heap), at least 1 GB.
+ * system property {@code neuralstyle.memory.mb} if set; else, on the CPU, half of the machine's
+ * physical memory minus the Java heap's maximum (libtorch's tensors live outside the heap), at
+ * least 1 GB; on a CUDA device, {@value #GPU_FREE_FRACTION} of the device's free memory as CUDA
+ * reports it (DJL's {@code CudaUtils.getGpuMemory}), or {@value #GPU_FALLBACK_MB} MB when that
+ * query fails.
  */
 public final class MemoryBudget {
 
 	/** Long side of the reduced image whose statistics the fast tiled mode uses. */
 	public static final int FAST_STATISTICS_SIDE = 1024;
+	/** Part of a GPU's free memory one pass may take: libtorch's caching allocator and cuDNN's workspaces need the rest. */
+	public static final double GPU_FREE_FRACTION = 0.7;
+	/** The GPU budget when the device's free memory cannot be read. */
+	public static final long GPU_FALLBACK_MB = 2048;
 
 	private MemoryBudget() {}
 
@@ -25,7 +37,18 @@ public final class MemoryBudget {
 		throw new IllegalArgumentException("neuralstyle.tiling must be exact or fast, got '" + v + "'");
 	}
 
+	/** The budget for the CPU. */
 	public static long bytes() {
+		return bytes(Device.cpu());
+	}
+
+	/** The budget for a pass on {@code device}. */
+	public static long bytes(Device device) {
+		return bytes(device, () -> CudaUtils.getGpuMemory(device));
+	}
+
+	/** The budget given how to read a GPU's memory (max = total, used = total - free; tests pass a figure). */
+	static long bytes(Device device, Supplier<MemoryUsage> gpuMemory) {
 		String p = System.getProperty("neuralstyle.memory.mb");
 		if (p != null && !p.isBlank()) {
 			try {
@@ -34,6 +57,17 @@ public final class MemoryBudget {
 			catch (NumberFormatException e) {
 				throw new IllegalArgumentException("neuralstyle.memory.mb must be a number of megabytes, got '" + p + "'");
 			}
+		}
+		if (device.isGpu()) {
+			try {
+				MemoryUsage m = gpuMemory.get();
+				long free = m.getMax() - m.getUsed();
+				if (m.getMax() > 0 && free > 0) return Math.max(64L << 20, (long) (free * GPU_FREE_FRACTION));
+			}
+			catch (RuntimeException | LinkageError e) {
+				// no CUDA runtime visible to DJL's query: the fixed fallback below
+			}
+			return GPU_FALLBACK_MB << 20;
 		}
 		long physical = physicalMemory();
 		if (physical <= 0) return 2L << 30;
@@ -49,9 +83,18 @@ public final class MemoryBudget {
 		return pixels * c1 * 4L * 8 + pixels * 3 * 4L * 4;
 	}
 
-	/** 0 when the image fits the budget at once, else the tile side (a multiple of 4) whose pass fits it. */
+	/** 0 when the image fits the CPU budget at once, else the tile side (a multiple of 4) whose pass fits it. */
 	public static int tileSize(int w, int h, int c1) {
-		long budget = bytes();
+		return tileSize(w, h, c1, bytes());
+	}
+
+	/** The same for a pass on {@code device} (its budget: {@link #bytes(Device)}). */
+	public static int tileSize(int w, int h, int c1, Device device) {
+		return tileSize(w, h, c1, bytes(device));
+	}
+
+	/** 0 when an untiled pass fits {@code budget} bytes, else the tile side (a multiple of 4) whose pass fits it. */
+	static int tileSize(int w, int h, int c1, long budget) {
 		if (untiledBytes(w, h, c1) <= budget) return 0;
 		int t = 2048;
 		while (t > 64 && untiledBytes(t + 2 * TiledInference.MARGIN, t + 2 * TiledInference.MARGIN, c1) > budget) t /= 2;

@@ -12,6 +12,7 @@ import ij.gui.Roi;
 import org.neuralstyle.Progress;
 import org.neuralstyle.image.RegionMasks;
 import org.neuralstyle.nn.Engines;
+import org.neuralstyle.nn.NativeMemory;
 import org.neuralstyle.stylebank.ModelCache;
 import org.neuralstyle.stylebank.StyleBankModel;
 import org.neuralstyle.stylebank.StyleBankNetwork;
@@ -135,7 +136,7 @@ public final class RegionStyleRunner {
 		int w = source.getWidth(), h = source.getHeight();
 		for (int i = 0; i < rois.size(); i++) RoiMasks.mask(rois.get(i), RoiMasks.name(rois.get(i), i), w, h); // fail early
 
-		int tile = MemoryBudget.tileSize(w, h, model.channels()[0]);
+		int tile = MemoryBudget.tileSize(w, h, model.channels()[0], net.device());
 		int n = source.getStackSize();
 		ImageStack out = new ImageStack(w, h);
 		Map<List<Integer>, PlaneMasks> cache = new HashMap<>();
@@ -165,6 +166,7 @@ public final class RegionStyleRunner {
 				}
 			}
 		}
+		NativeMemory.trim(); // the freed maps back to the system (see NativeMemory)
 		progress.report(n, n, "Stylized " + rois.size() + " region(s)");
 		return StyleBankRunner.resultImage(source, out, source.getShortTitle() + "-regions");
 	}

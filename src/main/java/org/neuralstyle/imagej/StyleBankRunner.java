@@ -9,6 +9,7 @@ import ij.ImageStack;
 
 import org.neuralstyle.Progress;
 import org.neuralstyle.nn.Engines;
+import org.neuralstyle.nn.NativeMemory;
 import org.neuralstyle.stylebank.ModelCache;
 import org.neuralstyle.stylebank.StyleBankNetwork;
 import org.neuralstyle.stylebank.StyleMix;
@@ -54,7 +55,7 @@ public final class StyleBankRunner {
 		Device device = Engines.device(request.device());
 		StyleBankNetwork net = ModelCache.network(request.model(), device);
 		StyleMix mix = StyleMix.parse(request.style(), net.model());
-		int tile = MemoryBudget.tileSize(source.getWidth(), source.getHeight(), net.model().channels()[0]);
+		int tile = MemoryBudget.tileSize(source.getWidth(), source.getHeight(), net.model().channels()[0], device);
 		int n = source.getStackSize();
 		ImageStack in = source.getStack();
 		ImageStack out = new ImageStack(source.getWidth(), source.getHeight());
@@ -69,6 +70,7 @@ public final class StyleBankRunner {
 				}
 			}
 		}
+		NativeMemory.trim(); // the freed maps back to the system (see NativeMemory)
 		progress.report(n, n, "Stylized with " + mix.label());
 		return resultImage(source, out, source.getShortTitle() + "-" + mix.label());
 	}

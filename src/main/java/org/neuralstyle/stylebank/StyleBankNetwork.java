@@ -3,6 +3,7 @@ package org.neuralstyle.stylebank;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import org.neuralstyle.nn.Engines;
@@ -24,15 +25,29 @@ public final class StyleBankNetwork implements AutoCloseable {
 	private final StyleBankModel model;
 	private final NDManager weights;
 	private final Map<String, NDArray> params = new HashMap<>();
+	/** float16 copies of the autoencoder's weights for the convolutions, or null (float32 throughout). */
+	private final Map<String, NDArray> half;
 	private final int minSide;
 
+	/** The network on {@code device}, with float16 convolutions where {@link Engines#halfPrecision} says so. */
 	public StyleBankNetwork(StyleBankModel model, Device device) {
+		this(model, device, Engines.halfPrecision(device));
+	}
+
+	/**
+	 * {@code halfPrecision}: convolutions in float16 (inputs cast before the padding, results cast
+	 * back to float32 before the normalisation). Inference only: training needs float32 (the
+	 * float16 copies are not the live parameters).
+	 */
+	public StyleBankNetwork(StyleBankModel model, Device device, boolean halfPrecision) {
 		this.model = model;
 		this.weights = Engines.pytorch().newBaseManager(device);
 		for (String layer : StyleBankModel.LAYERS) {
 			params.put(layer + ".weight", upload(model.weight(layer)));
 			params.put(layer + ".bias", upload(model.bias(layer)));
 		}
+		this.half = halfPrecision ? new HashMap<>() : null;
+		if (halfPrecision) params.forEach((k, v) -> half.put(k, v.toType(DataType.FLOAT16, true)));
 		// reflection padding needs sides larger than the pad at every scale: 9x9 at full size
 		// and the bank's kernel at a quarter of it
 		int bankPad = model.bankKernel() / 2;
@@ -45,6 +60,11 @@ public final class StyleBankNetwork implements AutoCloseable {
 
 	public Device device() {
 		return weights.getDevice();
+	}
+
+	/** Whether the convolutions run in float16. */
+	public boolean halfPrecision() {
+		return half != null;
 	}
 
 	private NDArray upload(Tensor t) {
@@ -172,15 +192,11 @@ public final class StyleBankNetwork implements AutoCloseable {
 
 	/** D1-D3 with region-aware instance normalisation at D1 (half-size masks) and D2 (full-size masks). */
 	private NDArray decodeRegionAware(NDArray f, List<NDArray> half, List<NDArray> full) {
-		NDArray u1 = Layers.upsample2(f);
-		NDArray c1 = conv(u1, "decoder.conv1", 1);
-		u1.close();
+		NDArray c1 = upsampleConv(f, "decoder.conv1");
 		NDArray d1 = Layers.regionNormRelu(c1, half);
 		c1.close();
-		NDArray u2 = Layers.upsample2(d1);
+		NDArray c2 = upsampleConv(d1, "decoder.conv2");
 		d1.close();
-		NDArray c2 = conv(u2, "decoder.conv2", 1);
-		u2.close();
 		NDArray d2 = Layers.regionNormRelu(c2, full);
 		c2.close();
 		NDArray d3 = conv(d2, "decoder.conv3", 1);
@@ -238,13 +254,9 @@ public final class StyleBankNetwork implements AutoCloseable {
 
 	/** D1-D3, with the final clamp to [0, 1] or without it (training: the clamp would stop gradients). */
 	public NDArray decode(NDArray f, boolean clamp) {
-		NDArray u1 = Layers.upsample2(f);
-		NDArray d1 = step(u1, "decoder.conv1", 1, true);
-		u1.close();
-		NDArray u2 = Layers.upsample2(d1);
+		NDArray d1 = normRelu(upsampleConv(f, "decoder.conv1"));
+		NDArray d2 = normRelu(upsampleConv(d1, "decoder.conv2"));
 		d1.close();
-		NDArray d2 = step(u2, "decoder.conv2", 1, true);
-		u2.close();
 		NDArray d3 = step(d2, "decoder.conv3", 1, false);
 		d2.close();
 		if (!clamp) return d3;
@@ -293,22 +305,54 @@ public final class StyleBankNetwork implements AutoCloseable {
 				bi.close();
 			}
 		}
+		if (half != null) {
+			weight = toHalf(weight);
+			bias = toHalf(bias);
+		}
 		NDArray out = Layers.conv(f, weight, bias, 1);
 		weight.close();
 		bias.close();
 		return out;
 	}
 
-	private NDArray conv(NDArray x, String layer, int stride) {
-		return Layers.conv(x, params.get(layer + ".weight"), params.get(layer + ".bias"), stride);
+	private static NDArray toHalf(NDArray a) {
+		NDArray h = a.toType(DataType.FLOAT16, false);
+		if (h != a) a.close();
+		return h;
+	}
+
+	/** The reflection-padded convolution of one autoencoder layer (in float16 if so chosen; the result is float32). */
+	NDArray conv(NDArray x, String layer, int stride) {
+		Map<String, NDArray> w = half != null && !training() ? half : params;
+		return Layers.conv(x, w.get(layer + ".weight"), w.get(layer + ".bias"), stride);
+	}
+
+	/** Nearest upsampling by 2 and the layer's convolution, without building the upsampled map. */
+	NDArray upsampleConv(NDArray x, String layer) {
+		Map<String, NDArray> w = half != null && !training() ? half : params;
+		return Layers.upsampleConv(x, w.get(layer + ".weight"), w.get(layer + ".bias"));
+	}
+
+	/** Gradients recorded on this thread: then the live float32 parameters must be used. */
+	private static boolean training() {
+		return ai.djl.pytorch.jni.JniUtils.isGradMode();
 	}
 
 	private NDArray step(NDArray x, String layer, int stride, boolean normRelu) {
 		NDArray y = conv(x, layer, stride);
-		if (!normRelu) return y;
+		return normRelu ? normRelu(y) : y;
+	}
+
+	/** Instance normalisation and ReLU; closes its input. */
+	private static NDArray normRelu(NDArray y) {
 		NDArray z = Layers.normRelu(y);
 		y.close();
 		return z;
+	}
+
+	/** Arrays held by this network's manager (weights and uploaded banks): constant between calls. */
+	public int heldArrays() {
+		return weights.getManagedArrays().size();
 	}
 
 	@Override

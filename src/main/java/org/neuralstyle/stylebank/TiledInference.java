@@ -93,7 +93,8 @@ public final class TiledInference {
 		float[] out = render ? new float[3 * w * h] : null;
 		Engines.inferenceMode();
 		try (NDManager m = Engines.pytorch().newBaseManager(net.device())) {
-			// stats: per normalised layer and statistics group (one, or one per region in region-aware decoder layers): {mean[], 1/std[]}
+			// stats: per normalised layer and statistics group (one, or one per region in region-aware decoder layers):
+			// {mean[], 1/sqrt(var + eps)[], var[]}
 			for (int pass = stats.size(); pass < passes; pass++) {
 				int channels = pass < NORMALISED.length ? (int) p.get(NORMALISED[pass] + ".weight").getShape().get(0) : 3;
 				int g = regionAware && pass >= 3 && pass < NORMALISED.length ? groups : 1;
@@ -113,7 +114,7 @@ public final class TiledInference {
 						if (masks != null) {
 							for (float[] mk : masks) cropMasks.add(tm.create(crop(mk, 1, w, h, ph, pw, y0, y1, x0, x1), new Shape(1, 1, y1 - y0, x1 - x0)));
 						}
-						NDArray a = run(net, p, crop, cropMasks, mixes, regionAware, stats, pass);
+						NDArray a = run(net, crop, cropMasks, mixes, regionAware, stats, pass);
 						int s = pass < NORMALISED.length ? scale(pass) : 1;
 						int cy0 = (ty - y0) / s, cx0 = (tx - x0) / s;
 						int cy1 = Math.min((int) a.getShape().get(2), cy0 + t / s), cx1 = Math.min((int) a.getShape().get(3), cx0 + t / s);
@@ -148,12 +149,14 @@ public final class TiledInference {
 				if (pass < NORMALISED.length) {
 					float[][][] layer = new float[g][][];
 					for (int gi = 0; gi < g; gi++) {
-						float[] mu = new float[channels], inv = new float[channels];
+						float[] mu = new float[channels], inv = new float[channels], var = new float[channels];
 						for (int c = 0; c < channels; c++) {
 							mu[c] = (float) mean[gi][c];
-							inv[c] = (float) (1 / Math.sqrt((count[gi] > 0 ? m2[gi][c] / count[gi] : 0) + Layers.IN_EPS));
+							double v = count[gi] > 0 ? m2[gi][c] / count[gi] : 0;
+							var[c] = (float) v;
+							inv[c] = (float) (1 / Math.sqrt(v + Layers.IN_EPS));
 						}
-						layer[gi] = new float[][] { mu, inv };
+						layer[gi] = new float[][] { mu, inv, var };
 					}
 					stats.add(layer);
 				}
@@ -173,7 +176,7 @@ public final class TiledInference {
 	 * {@code stop}; returns the pre-normalisation activation of layer {@code stop}, or the
 	 * clamped output when every layer's statistics are known.
 	 */
-	private static NDArray run(StyleBankNetwork net, Map<String, NDArray> p, NDArray x, List<NDArray> masks, List<StyleMix> mixes,
+	private static NDArray run(StyleBankNetwork net, NDArray x, List<NDArray> masks, List<StyleMix> mixes,
 		boolean regionAware, List<float[][][]> stats, int stop)
 	{
 		List<NDArray> full = new ArrayList<>(), half = new ArrayList<>(), quarter = new ArrayList<>();
@@ -202,27 +205,36 @@ public final class TiledInference {
 					}
 					a = replace(a, fused, x);
 				}
-				a = replace(a, Layers.upsample2(a), x);
 			}
-			if (layer.equals("decoder.conv2")) a = replace(a, Layers.upsample2(a), x);
-			int stride = layer.equals("encoder.conv2") || layer.equals("encoder.conv3") ? 2 : 1;
-			a = replace(a, Layers.conv(a, p.get(layer + ".weight"), p.get(layer + ".bias"), stride), x);
+			if (layer.equals("decoder.conv1") || layer.equals("decoder.conv2")) a = replace(a, net.upsampleConv(a, layer), x);
+			else {
+				int stride = layer.equals("encoder.conv2") || layer.equals("encoder.conv3") ? 2 : 1;
+				a = replace(a, net.conv(a, layer, stride), x);
+			}
 			if (layer.equals("decoder.conv3")) return replace(a, a.clip(0f, 1f), x);
 			if (k == stop) return a;
 			float[][][] st = stats.get(k);
 			List<NDArray> weights = !regionAware || k < 3 ? null : k == 3 ? half : full;
 			NDArray normed = null;
-			for (int gi = 0; gi < st.length; gi++) {
-				try (NDArray mean = a.getManager().create(st[gi][0], new Shape(1, st[gi][0].length, 1, 1));
-					NDArray inv = a.getManager().create(st[gi][1], new Shape(1, st[gi][1].length, 1, 1));
-					NDArray centered = a.sub(mean))
-				{
-					NDArray part = centered.mul(inv);
-					if (weights != null) part = replace(part, part.mul(weights.get(gi)), null);
-					if (normed == null) normed = part;
-					else {
-						normed.addi(part);
-						part.close();
+			if (weights == null && st.length == 1) {
+				// one group: libtorch's fused normalisation with the global mean and variance
+				try (NDArray mean = a.getManager().create(st[0][0]); NDArray var = a.getManager().create(st[0][2])) {
+					normed = Layers.normalize(a, mean, var);
+				}
+			}
+			else {
+				for (int gi = 0; gi < st.length; gi++) {
+					try (NDArray mean = a.getManager().create(st[gi][0], new Shape(1, st[gi][0].length, 1, 1));
+						NDArray inv = a.getManager().create(st[gi][1], new Shape(1, st[gi][1].length, 1, 1));
+						NDArray centered = a.sub(mean))
+					{
+						NDArray part = centered.mul(inv);
+						if (weights != null) part = replace(part, part.mul(weights.get(gi)), null);
+						if (normed == null) normed = part;
+						else {
+							normed.addi(part);
+							part.close();
+						}
 					}
 				}
 			}

@@ -133,7 +133,7 @@ public final class Trainer implements AutoCloseable {
 		this.vgg = vgg;
 		this.styles = List.copyOf(styles);
 		this.incremental = incremental;
-		this.net = new StyleBankNetwork(initial, device);
+		this.net = new StyleBankNetwork(initial, device, false); // float32: gradients must reach the live weights
 		List<String> ids = new ArrayList<>();
 		for (StyleImage st : styles) ids.add(st.id());
 		this.params = net.parameters(ids);
