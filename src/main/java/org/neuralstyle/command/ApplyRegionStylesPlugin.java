@@ -97,7 +97,7 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 			gd2.addNumericField("feather", Prefs.get(PREF + "feather", RegionStyleRunner.DEFAULT_FEATHER), 1, 6, "pixels (0 = hard edges)");
 			gd2.addChoice("fusion", new String[] { "region-aware", "paper" }, Prefs.get(PREF + "fusion", "region-aware"));
 			gd2.addChoice("device", new String[] { "auto", "cpu", "gpu" }, Prefs.get(ApplyStyleBankPlugin.PREF + "device", org.neuralstyle.imagej.Settings.device()));
-			gd2.addCheckbox("in_place", Prefs.get(PREF + "in_place", false));
+			gd2.addCheckbox("in_place", false); // never remembered: replacing pixels is asked for each time
 			gd2.addHelp(Help.html(TITLE, FIELDS, "Styles per region"));
 			gd2.showDialog();
 			if (gd2.wasCanceled()) return;
@@ -108,7 +108,6 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 			device = gd2.getNextChoice();
 			inPlace = gd2.getNextBoolean();
 			if (!macro) {
-				Prefs.set(PREF + "in_place", inPlace);
 				Prefs.set(ApplyStyleBankPlugin.PREF + "model", modelText);
 				Prefs.set(PREF + "outside", outside);
 				Prefs.set(PREF + "feather", feather);

@@ -33,7 +33,7 @@ public class ApplyStyleBankCommand extends StyleCommand {
 	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" }, required = false)
 	private String device = "auto";
 
-	@Parameter(label = "In place", description = "Replace the image's pixels instead of returning a new image (Edit > Undo restores a single image)", required = false)
+	@Parameter(label = "In place", description = "Replace the image's pixels instead of returning a new image (Edit > Undo restores a single image)", required = false, persist = false)
 	private boolean inPlace;
 
 	@Override

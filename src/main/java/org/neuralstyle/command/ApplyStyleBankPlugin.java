@@ -98,7 +98,7 @@ public class ApplyStyleBankPlugin implements PlugIn {
 			gd2.addMessage("mix (optional) fuses styles linearly, e.g. " + example(choices) + ";\n"
 				+ "weights are normalised to sum 1. Leave it empty to use 'style'.");
 			gd2.addChoice("device", new String[] { "auto", "cpu", "gpu" }, Prefs.get(PREF + "device", org.neuralstyle.imagej.Settings.device()));
-			gd2.addCheckbox("in_place", Prefs.get(PREF + "in_place", false));
+			gd2.addCheckbox("in_place", false); // never remembered: replacing pixels is asked for each time
 			gd2.addCheckbox("preview", false);
 			java.util.Vector<?> boxes = gd2.getCheckboxes();
 			previewBox[0] = (java.awt.Checkbox) boxes.get(boxes.size() - 1);
@@ -135,7 +135,6 @@ public class ApplyStyleBankPlugin implements PlugIn {
 				Prefs.set(PREF + "style", style);
 				Prefs.set(PREF + "mix", mix);
 				Prefs.set(PREF + "device", device);
-				Prefs.set(PREF + "in_place", inPlace);
 			}
 		}
 		Path model;

@@ -103,12 +103,12 @@ class TrainerTest {
 			b = t.toModel("b", null);
 		}
 		// libtorch's CPU backward is not bit-reproducible here (see the Gatys notes), and training
-		// amplifies last-bit differences over iterations: usually < 2e-3 after 10 iterations, but
-		// 6.4e-3 was seen once on a machine loaded 7x over its cores. The weights are He-initialised
-		// (std about 0.1) and another seed differs by far more (asserted below), so the bound is
-		// 1.5e-2; the starting weights themselves are bit-identical (asserted in startsFromTheSameWeights)
-		for (String layer : StyleBankModel.LAYERS) assertClose(a.weight(layer).data(), b.weight(layer).data(), 1.5e-2, layer);
-		assertClose(a.bank("waves").weight().data(), b.bank("waves").weight().data(), 1.5e-2, "bank");
+		// amplifies last-bit differences over iterations: on a quiet machine the runs here are
+		// bit-identical, but 6.4e-3 and 1.6e-2 were seen on a machine shared with other builds. The
+		// weights are He-initialised (std about 0.1) and another seed differs by 0.3 (asserted > 0.1
+		// below), so the bound is 3e-2; the starting weights are bit-identical (startsFromTheSameWeights)
+		for (String layer : StyleBankModel.LAYERS) assertClose(a.weight(layer).data(), b.weight(layer).data(), 3e-2, layer);
+		assertClose(a.bank("waves").weight().data(), b.bank("waves").weight().data(), 3e-2, "bank");
 		try (Trainer t = Trainer.fresh(settings(10, 4), vgg, styles(), Device.cpu())) {
 			t.train(content(), null, (it, total, branch, loss, c, s) -> {});
 			StyleBankModel other = t.toModel("c", null);
@@ -116,7 +116,7 @@ class TrainerTest {
 			for (int i = 0; i < a.bank("waves").weight().data().length; i++) {
 				max = Math.max(max, Math.abs(a.bank("waves").weight().data()[i] - other.bank("waves").weight().data()[i]));
 			}
-			assertTrue(max > 5e-2, "another seed gives other weights: " + max);
+			assertTrue(max > 0.1, "another seed gives other weights: " + max);
 		}
 	}
 
