@@ -215,7 +215,7 @@ class GuiIT {
 		drivenLikeAUser("train", 1);
 		assertTrue(get("train.recorded").contains("more=[channels=4,8,8 network=offline seed=1]"), get("train.recorded"));
 		assertEquals("true", get("train.replayed"), problems());
-		assertTrue(Double.parseDouble(get("train.weightsDiff")) <= 2e-3, "replayed training gives other weights: " + get("train.weightsDiff"));
+		assertTrue(Double.parseDouble(get("train.weightsDiff")) <= 3e-2, "replayed training gives other weights: " + get("train.weightsDiff"));
 	}
 
 	@Test
@@ -223,7 +223,7 @@ class GuiIT {
 		drivenLikeAUser("learn", 1);
 		assertEquals("true", get("learn.replayed"), problems());
 		assertEquals("true", get("learn.hasStyle"));
-		assertTrue(Double.parseDouble(get("learn.weightsDiff")) <= 2e-3, "replayed learning gives other weights: " + get("learn.weightsDiff"));
+		assertTrue(Double.parseDouble(get("learn.weightsDiff")) <= 3e-2, "replayed learning gives other weights: " + get("learn.weightsDiff"));
 	}
 
 	@Test
