@@ -426,13 +426,17 @@ public final class GuiDriver {
 
 	static void runFromMenu(String key, String cmd, List<Map<String, String>> dialogs) throws Exception {
 		int before = recorderLines(cmd);
+		long tm = System.nanoTime();
 		put(key + ".menu", openMenu("Plugins", "Style Transfer", cmd, dialogs.isEmpty() ? null : titleOf(cmd)));
+		System.err.printf("TIMING %s menu %.1f s%n", key, (System.nanoTime() - tm) / 1e9);
 		for (int i = 0; i < dialogs.size(); i++) {
 			String title = titleOf(cmd) + (i == 0 ? "" : ":");
 			boolean exact = i == 0;
 			GenericDialog gd = waitFor("dialog '" + title + "'", STEP_MS, () -> genericDialog(title, exact));
+			System.err.printf("TIMING %s dialog %d shown %.1f s%n", key, i + 1, (System.nanoTime() - tm) / 1e9);
 			fill(gd, dialogs.get(i));
 			put(key + ".ok" + (i + 1), pressOk(gd));
+			System.err.printf("TIMING %s dialog %d ok %.1f s%n", key, i + 1, (System.nanoTime() - tm) / 1e9);
 		}
 		// the command ends (and the Recorder saves its line) in the "cmd" thread started by the menu;
 		// meanwhile the event thread must stay free (the work runs off it): its answer time is measured
@@ -450,6 +454,7 @@ public final class GuiDriver {
 			return null;
 		});
 		put(key + ".edtWorstMs", String.valueOf(worst[0]));
+		System.err.printf("TIMING %s finished %.1f s%n", key, (System.nanoTime() - tm) / 1e9);
 		waitFor("the recorded line of " + cmd, 5_000, () -> recorderLines(cmd) > before ? true : null);
 		if (!key.equals("train") && !key.equals("learn") && !key.equals("manage") && !key.equals("rename")) put(key + ".recorded", recordedLine(cmd));
 	}
@@ -519,9 +524,13 @@ public final class GuiDriver {
 
 	/** Presses the key until the item is selected; each press waits for the selection to move (a key sent too early is repeated). */
 	static void select(Object menuWindowPeer, MenuItem item, int keyCode) {
+		long t0 = System.nanoTime();
 		for (int i = 0; i < 100; i++) {
 			MenuItem now = selected(menuWindowPeer);
-			if (now == item) return;
+			if (now == item) {
+				System.err.printf("TIMING select %s: %d keys, %.1f s%n", item.getLabel(), i, (System.nanoTime() - t0) / 1e9);
+				return;
+			}
 			key(keyCode);
 			try {
 				waitFor("the selection to move", 1_000, () -> selected(menuWindowPeer) != now ? true : null);

@@ -52,7 +52,7 @@ class GuiIT {
 			// the driver reads which menu item the keyboard has selected from the XToolkit menu peers
 			"--add-opens", "java.desktop/java.awt=ALL-UNNAMED", "--add-opens", "java.desktop/sun.awt.X11=ALL-UNNAMED",
 			"-Dplugins.dir=" + imagej, "-Dneuralstyle.models=" + System.getProperty("neuralstyle.models", "target/test-models"),
-			"-Dai.djl.offline=true", "-Dgui.limit.seconds=420",
+			"-Dai.djl.offline=true", "-Dgui.limit.seconds=660",
 			"-cp", imagej.resolve("ij.jar") + File.pathSeparator + testClasses, GuiDriver.class.getName(),
 			WORK.toString(), Path.of("src/test/resources/samples").toString(), TestFiles.tinyModel().toString()));
 		ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -61,7 +61,7 @@ class GuiIT {
 		pb.redirectErrorStream(true).redirectOutput(out.toFile());
 		Process p = pb.start();
 		try {
-			if (!p.waitFor(8, TimeUnit.MINUTES)) {
+			if (!p.waitFor(12, TimeUnit.MINUTES)) {
 				p.descendants().forEach(ProcessHandle::destroyForcibly);
 				p.destroyForcibly();
 				p.waitFor(10, TimeUnit.SECONDS);
