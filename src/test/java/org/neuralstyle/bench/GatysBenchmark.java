@@ -40,12 +40,8 @@ public final class GatysBenchmark {
 				: Vgg.offline(Vgg.Pooling.MAX, 0, Device.cpu()))
 			{
 				for (int size : sizes) {
-					Random r = new Random(size);
-					float[] content = new float[3 * size * size], style = new float[3 * size * size];
-					for (int i = 0; i < content.length; i++) {
-						content[i] = r.nextFloat();
-						style[i] = r.nextFloat();
-					}
+					float[][] cs = randomPair(size);
+					float[] content = cs[0], style = cs[1];
 					GatysSettings s = GatysSettings.defaults(full).withSize(size).withIterations(1);
 					var styles = List.of(new GatysOptimizer.StyleImage(style, size, size, 1));
 					GatysOptimizer.run(vgg, content, size, size, styles, List.of(), false, s, Progress.NONE, null);
@@ -59,6 +55,17 @@ public final class GatysBenchmark {
 		}
 	}
 
+	/** A seeded random content and style image, size x size RGB. */
+	static float[][] randomPair(int size) {
+		Random r = new Random(size);
+		float[] content = new float[3 * size * size], style = new float[3 * size * size];
+		for (int i = 0; i < content.length; i++) {
+			content[i] = r.nextFloat();
+			style[i] = r.nextFloat();
+		}
+		return new float[][] { content, style };
+	}
+
 	static void tiled(int[] sizes) throws java.io.IOException {
 		boolean offline = System.getProperty("net", "vgg19").equals("offline");
 		int iterations = Integer.getInteger("iterations", 4);
@@ -67,12 +74,8 @@ public final class GatysBenchmark {
 			: Vgg.random(Vgg.Arch.VGG19, 1, Vgg.Pooling.AVERAGE, 1, Device.cpu(), "VGG-19 (random weights)"))
 		{
 			for (int size : sizes) {
-				Random r = new Random(size);
-				float[] content = new float[3 * size * size], style = new float[3 * size * size];
-				for (int i = 0; i < content.length; i++) {
-					content[i] = r.nextFloat();
-					style[i] = r.nextFloat();
-				}
+				float[][] cs = randomPair(size);
+				float[] content = cs[0], style = cs[1];
 				GatysSettings s = GatysSettings.defaults(!offline).withSize(size).withIterations(iterations)
 					.withTile(Integer.getInteger("tile", 0));
 				java.util.Set<String> layers = new java.util.LinkedHashSet<>(s.contentLayers());

@@ -967,27 +967,20 @@ class BadInputMatrixTest {
 		ImagePlus imp = rgb(20, 15, 3);
 		long sum = checksum(imp);
 		WindowManager.setTempCurrentImage(imp);
-		PrintStream out = System.out, err = System.err;
-		ByteArrayOutputStream buf = new ByteArrayOutputStream();
-		PrintStream both = new PrintStream(buf, true, StandardCharsets.UTF_8);
-		System.setOut(both);
-		System.setErr(both);
-		try {
-			Thread.currentThread().setName("Run$_menuDoorShowsOneMessage");
-			Macro.setOptions("model=[" + TINY + "] style=gamma device=cpu");
+		String seen = capture(() -> {
 			try {
+				Thread.currentThread().setName("Run$_menuDoorShowsOneMessage");
+				Macro.setOptions("model=[" + TINY + "] style=gamma device=cpu");
 				new ApplyStyleBankPlugin().run("");
 			}
 			catch (RuntimeException e) {
 				assertEquals(Macro.MACRO_CANCELED, e.getMessage(), "only the macro abort may escape");
 			}
-		}
-		finally {
-			Macro.setOptions(null);
-			System.setOut(out);
-			System.setErr(err);
-		}
-		String seen = buf.toString(StandardCharsets.UTF_8);
+			finally {
+				Macro.setOptions(null);
+			}
+			return "";
+		}).console();
 		assertTrue(seen.contains("Available styles: alpha"), seen);
 		assertFalse(seen.contains("\tat "), seen);
 		assertEquals(imp, WindowManager.getCurrentImage(), "no result image");
