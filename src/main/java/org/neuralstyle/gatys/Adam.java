@@ -18,7 +18,11 @@ public final class Adam {
 		return value;
 	}
 
-	/** Evaluates f at x (the value reported is the one before the step) and moves x in place. */
+	/**
+	 * Evaluates f at x (the value reported is the one before the step) and moves x in place. A
+	 * non-finite value or gradient moves nothing (the moments are not touched either), so one bad
+	 * evaluation cannot poison every later step; the value is still reported as it is.
+	 */
 	public double iterate(Objective f, float[] x) {
 		int n = x.length;
 		if (m == null) {
@@ -27,6 +31,8 @@ public final class Adam {
 		}
 		float[] g = new float[n];
 		value = f.evaluate(x, g);
+		if (!Double.isFinite(value)) return value;
+		for (float gi : g) if (!Float.isFinite(gi)) return value;
 		t++;
 		double c1 = 1 - Math.pow(0.9, t), c2 = 1 - Math.pow(0.999, t);
 		for (int i = 0; i < n; i++) {

@@ -68,4 +68,25 @@ class LbfgsTest {
 		for (int it = 0; it < 3000; it++) adam.iterate(f, y);
 		for (int i = 0; i < n; i++) assertEquals(xStar[i], y[i], 2e-2, "Adam x[" + i + "]");
 	}
+
+	@Test
+	void adamSkipsNonFiniteEvaluations() {
+		int[] calls = { 0 };
+		Objective f = (x, g) -> {
+			calls[0]++;
+			g[0] = calls[0] == 2 ? Float.NaN : 2 * x[0] - 2; // (x - 1)^2, one poisoned gradient
+			return calls[0] == 3 ? Double.NaN : (x[0] - 1) * (x[0] - 1);
+		};
+		float[] x = { 5f };
+		Adam adam = new Adam(0.1);
+		adam.iterate(f, x);
+		float afterFirst = x[0];
+		assertTrue(afterFirst < 5f);
+		adam.iterate(f, x); // NaN gradient: no step
+		assertEquals(afterFirst, x[0]);
+		adam.iterate(f, x); // NaN value: no step
+		assertEquals(afterFirst, x[0]);
+		for (int i = 0; i < 500; i++) adam.iterate(f, x);
+		assertEquals(1f, x[0], 0.05f, "the run recovers");
+	}
 }
