@@ -66,11 +66,12 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 			device = Macro.getValue(options, "device", "auto");
 		}
 		else {
+			String help = Help.html(TITLE, FIELDS, "Styles per region"); // both dialogs show it
 			GenericDialog gd = new GenericDialog(TITLE);
 			gd.addFileField("model", Prefs.get(ApplyStyleBankPlugin.PREF + "model", "default"), 40);
 			String[] sources = { "selection", "roi manager", "overlay" };
 			gd.addChoice("regions", sources, defaultSource(imp).label());
-			gd.addHelp(Help.html(TITLE, FIELDS, "Styles per region"));
+			gd.addHelp(help);
 			gd.showDialog();
 			if (gd.wasCanceled()) return;
 			modelText = gd.getNextString().trim();
@@ -98,7 +99,7 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 			gd2.addChoice("fusion", new String[] { "region-aware", "paper" }, Prefs.get(PREF + "fusion", "region-aware"));
 			gd2.addChoice("device", new String[] { "auto", "cpu", "gpu" }, Prefs.get(ApplyStyleBankPlugin.PREF + "device", org.neuralstyle.imagej.Settings.device()));
 			gd2.addCheckbox("in_place", false); // never remembered: replacing pixels is asked for each time
-			gd2.addHelp(Help.html(TITLE, FIELDS, "Styles per region"));
+			gd2.addHelp(help);
 			gd2.showDialog();
 			if (gd2.wasCanceled()) return;
 			styles = gd2.getNextString().trim();

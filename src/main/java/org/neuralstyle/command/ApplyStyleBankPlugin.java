@@ -59,10 +59,11 @@ public class ApplyStyleBankPlugin implements PlugIn {
 			inPlace = Ij1Doors.flag(options, "in_place");
 		}
 		else {
+			String help = Help.html(TITLE, FIELDS, "In ImageJ and Fiji", "The default model"); // both dialogs show it
 			GenericDialog gd = new GenericDialog(TITLE);
 			gd.addFileField("model", Prefs.get(PREF + "model", "default"), 40);
 			gd.addMessage("A StyleBank model folder (NAME.stylebank) or .zip; \"default\" = the small model shipped with the plugin");
-			gd.addHelp(Help.html(TITLE, FIELDS, "In ImageJ and Fiji", "The default model"));
+			gd.addHelp(help);
 			gd.showDialog();
 			if (gd.wasCanceled()) return;
 			modelText = gd.getNextString().trim();
@@ -117,7 +118,7 @@ public class ApplyStyleBankPlugin implements PlugIn {
 				refresh.run();
 				return true;
 			});
-			gd2.addHelp(Help.html(TITLE, FIELDS, "In ImageJ and Fiji", "The default model"));
+			gd2.addHelp(help);
 			try {
 				gd2.showDialog();
 			}

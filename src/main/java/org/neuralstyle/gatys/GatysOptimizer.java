@@ -68,7 +68,7 @@ public final class GatysOptimizer {
 	public static Result run(Vgg vgg, float[] content, int cw, int ch, List<StyleImage> styles, List<Region> regions,
 		boolean keepOutside, GatysSettings s, Progress progress, Preview preview)
 	{
-		return run(vgg, content, cw, ch, styles, regions, keepOutside, s, progress, preview, MemoryBudget.bytes());
+		return run(vgg, content, cw, ch, styles, regions, keepOutside, s, progress, preview, MemoryBudget.bytes(vgg.device()));
 	}
 
 	/**

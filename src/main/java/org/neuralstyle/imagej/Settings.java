@@ -8,11 +8,11 @@ import java.util.Map;
 
 /**
  * The plugin-wide settings of Plugins > Style Transfer > Settings / About, kept in ImageJ's
- * preferences (IJ_Prefs.txt) and handed to the code as the system properties it reads:
- * memory budget ({@code neuralstyle.memory.mb}, 0 = automatic), tiling mode
- * ({@code neuralstyle.tiling}), models folder ({@code neuralstyle.models}, empty = automatic)
- * and the default device. A property given on the command line ({@code -D...}) wins over the
- * preference and is shown as fixed.
+ * preferences (IJ_Prefs.txt). Memory budget ({@code neuralstyle.memory.mb}, 0 = automatic),
+ * tiling mode ({@code neuralstyle.tiling}) and models folder ({@code neuralstyle.models}, empty
+ * = automatic) are handed to the code as the system properties it reads; the default device is
+ * read by the dialogs through {@link #device()}. A property given on the command line
+ * ({@code -D...}) wins over the preference and is shown as fixed.
  */
 public final class Settings {
 
@@ -80,7 +80,7 @@ public final class Settings {
 
 	/** Puts the saved preferences into effect (called when a Style Transfer command starts). */
 	public static void apply() {
-		for (String k : new String[] { MEMORY, TILING, MODELS, DEVICE }) {
+		for (String k : new String[] { MEMORY, TILING, MODELS }) {
 			if (fixed(k)) continue;
 			String v = Prefs.get(PREF + k, "");
 			applyOne(k, v == null ? "" : v);
@@ -88,8 +88,8 @@ public final class Settings {
 	}
 
 	private static void applyOne(String key, String v) {
-		boolean automatic = v.isEmpty() || (key.equals(MEMORY) && v.equals("0")) || (key.equals(TILING) && v.equals("exact"))
-			|| (key.equals(DEVICE) && v.equals("auto"));
+		if (key.equals(DEVICE)) return; // no code reads a device property: the dialogs ask device()
+		boolean automatic = v.isEmpty() || (key.equals(MEMORY) && v.equals("0")) || (key.equals(TILING) && v.equals("exact"));
 		if (automatic) System.clearProperty(key);
 		else System.setProperty(key, v);
 	}
