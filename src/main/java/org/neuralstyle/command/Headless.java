@@ -193,9 +193,7 @@ public final class Headless {
 		Path output = Path.of(a.get("output", modelPath.toString()));
 		var d = TrainArgs.settings(k -> a.get(k, null));
 		// incremental learning defaults: fewer iterations, no decay by default
-		var settings = new org.neuralstyle.stylebank.Trainer.Settings(d.channels(), d.bankKernel(), d.cropSize(), d.batchSize(),
-			a.get("iterations", null) == null ? 2000 : d.iterations(), d.learningRate(), d.decay(), d.decayEvery(), d.contentWeight(),
-			d.styleWeight(), d.tvWeight(), d.t(), d.lambda(), d.seed(), 0, d.contentLayers(), d.styleLayers());
+		var settings = d.withIterations(a.get("iterations", null) == null ? 2000 : d.iterations(), 0);
 		var device = Engines.device(Engines.DeviceChoice.parse(a.get("device", "auto")));
 		var style = org.neuralstyle.imagej.TrainingInputs.style(styleFile, a.get("id", null), a.get("name", null));
 		var content = org.neuralstyle.imagej.TrainingInputs.content(contentDir, settings.cropSize());

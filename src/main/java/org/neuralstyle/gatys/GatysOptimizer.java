@@ -447,7 +447,7 @@ public final class GatysOptimizer {
 				NDArray tv = Losses.totalVariation(img);
 				NDArray total = content.mul((float) s.contentWeight()).add(style.mul((float) s.styleWeight()))
 					.add(tv.mul((float) s.tvWeight()));
-				gc.backward(total);
+				session.backward(gc, total);
 				float[] g = img.getGradient().toFloatArray();
 				System.arraycopy(g, 0, gradient, 0, g.length);
 				lastTerms = String.format(Locale.ROOT, "content %.3g, style %.3g, tv %.3g", content.getFloat() * s.contentWeight(),

@@ -42,7 +42,8 @@ public record GatysSettings(
 		if (contentLayers == null || contentLayers.isEmpty()) throw new IllegalArgumentException("at least one content layer");
 		if (styleLayers == null || styleLayers.isEmpty()) throw new IllegalArgumentException("at least one style layer");
 		contentLayers = List.copyOf(contentLayers);
-		styleLayers = Map.copyOf(new LinkedHashMap<>(styleLayers));
+		// insertion order kept: the style terms are summed in this order, and Map.copyOf's order changes between JVMs
+		styleLayers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(styleLayers));
 		for (double w : styleLayers.values()) if (!(w >= 0)) throw new IllegalArgumentException("style layer weights must be >= 0");
 		for (double x : new double[] { contentWeight, styleWeight, tvWeight }) {
 			if (!(x >= 0) && !Double.isNaN(x)) throw new IllegalArgumentException("loss weights must be zero or positive");

@@ -1,5 +1,6 @@
 package org.neuralstyle.nn;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.training.GradientCollector;
 
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,6 +31,20 @@ public final class Autograd {
 		/** A gradient collector for one evaluation; gradients start from zero. */
 		public GradientCollector collector() {
 			return Engines.pytorch().newGradientCollector();
+		}
+
+		/**
+		 * Runs the backward pass of {@code loss}; with oneDNN switched off when a convolution in this
+		 * JVM needed that to compute right gradients (see {@link Convolution}).
+		 */
+		public void backward(GradientCollector gc, NDArray loss) {
+			if (!Convolution.nativeBackward()) {
+				gc.backward(loss);
+				return;
+			}
+			try (LibTorch.OneDnnOff off = LibTorch.oneDnnOff()) {
+				gc.backward(loss);
+			}
 		}
 
 		private boolean closed;

@@ -109,6 +109,34 @@ public final class Engines {
 		};
 	}
 
+	/** libtorch's thread count as it was before {@link #singleThreaded()}, restored on close. */
+	public static final class Threads implements AutoCloseable {
+		/** A handle that changes nothing. */
+		public static final Threads UNCHANGED = new Threads(0);
+		private final int previous;
+
+		private Threads(int previous) {
+			this.previous = previous;
+		}
+
+		@Override
+		public void close() {
+			if (previous > 0) JniUtils.setNumThreads(previous);
+		}
+	}
+
+	/**
+	 * libtorch computes with one thread until the handle is closed: every kernel then sums in one
+	 * fixed order, so repeated runs give the same bits. Set on the calling thread (libtorch's
+	 * OpenMP threads are per caller), which must be the one that computes.
+	 */
+	public static Threads singleThreaded() {
+		pytorch();
+		int previous = JniUtils.getNumThreads();
+		JniUtils.setNumThreads(1);
+		return new Threads(previous);
+	}
+
 	/** Inference only: no autograd graph on this thread (grad mode is per thread in libtorch). */
 	public static void inferenceMode() {
 		pytorch();

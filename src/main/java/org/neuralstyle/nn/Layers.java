@@ -6,7 +6,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.convolutional.Conv2d;
 
 import java.util.List;
 
@@ -130,7 +129,7 @@ public final class Layers {
 	}
 
 	private static NDArray convPadded(NDArray padded, NDArray weight, NDArray bias, int stride, DataType type) {
-		NDArray y = Conv2d.conv2d(padded, weight, bias, new Shape(stride, stride), new Shape(0, 0), new Shape(1, 1), 1).singletonOrThrow();
+		NDArray y = Convolution.conv2d(padded, weight, bias, stride, 0);
 		if (y.getDataType() == type) return y;
 		try (y) {
 			return y.toType(type, false);

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.pooling.Pool;
 
 import java.io.IOException;
@@ -242,8 +241,7 @@ public final class Vgg implements AutoCloseable {
 				throw new IllegalArgumentException("the VGG weights file has no " + c.name + " (only layers up to relu5_1 are "
 					+ "loaded); choose shallower layers");
 			}
-			NDArray conv = Conv2d.conv2d(x, w, weights.get(c.name + ".bias"), new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), 1)
-				.singletonOrThrow();
+			NDArray conv = Convolution.conv2d(x, w, weights.get(c.name + ".bias"), 1, 1);
 			release(x, out);
 			if (layers.contains(c.name)) out.put(c.name, conv);
 			NDArray relu = Activation.relu(conv);

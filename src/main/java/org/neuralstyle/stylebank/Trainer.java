@@ -48,39 +48,6 @@ import java.util.Set;
  */
 public final class Trainer implements AutoCloseable {
 
-	/** Every training setting; see the README for defaults and meaning. */
-	public record Settings(int[] channels, int bankKernel, int cropSize, int batchSize, int iterations, double learningRate,
-		double decay, int decayEvery, double contentWeight, double styleWeight, double tvWeight, int t, double lambda, long seed,
-		int checkpointEvery, List<String> contentLayers, List<String> styleLayers)
-	{
-		public Settings {
-			if (channels == null || channels.length != 3) throw new IllegalArgumentException("channels must be three numbers");
-			for (int c : channels) if (c < 1 || c > 1024) throw new IllegalArgumentException("channels must be 1..1024");
-			if (bankKernel < 1 || bankKernel % 2 == 0) throw new IllegalArgumentException("bank kernel must be odd");
-			if (cropSize < 16 || cropSize % 4 != 0 || cropSize > 2048) throw new IllegalArgumentException("crop size must be a multiple of 4 in 16..2048");
-			if (batchSize < 1 || batchSize > 64) throw new IllegalArgumentException("batch size must be 1..64");
-			if (iterations < 1) throw new IllegalArgumentException("iterations must be at least 1");
-			if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be positive");
-			if (!(decay > 0 && decay <= 1) || decayEvery < 1) throw new IllegalArgumentException("decay must be in (0, 1], decay_every >= 1");
-			if (!(contentWeight >= 0) || !(styleWeight >= 0) || !(tvWeight >= 0)) throw new IllegalArgumentException("loss weights must be >= 0");
-			if (t < 1) throw new IllegalArgumentException("T must be at least 1");
-			if (!(lambda >= 0)) throw new IllegalArgumentException("lambda must be >= 0");
-			if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint interval must be >= 0");
-			contentLayers = List.copyOf(contentLayers);
-			styleLayers = List.copyOf(styleLayers);
-		}
-
-		/** Content at relu3_3, style at relu1_2, relu2_2, relu3_3, relu4_3 (the layers of Johnson et al. 2016). */
-		public static Settings defaults() {
-			return new Settings(new int[] { 32, 64, 128 }, 3, 256, 4, 20000, 0.01, 0.8, 5000, 1, 1e5, 1e-4, 2, 1, 0, 1000,
-				List.of("relu3_3"), List.of("relu1_2", "relu2_2", "relu3_3", "relu4_3"));
-		}
-
-		public JsonObject toJson() {
-			return new Gson().toJsonTree(this).getAsJsonObject();
-		}
-	}
-
 	/** A style to learn: id, display name, the image (CHW in [0, 1]) and the file it came from. */
 	public record StyleImage(String id, String name, float[] rgb, int width, int height, String source) {}
 
@@ -104,7 +71,7 @@ public final class Trainer implements AutoCloseable {
 	/** One entry of the loss history. */
 	public record LossRecord(int iteration, String branch, double loss, double content, double style) {}
 
-	private final Settings s;
+	private final TrainingSettings s;
 	private final Vgg vgg;
 	private final StyleBankNetwork net;
 	private final List<StyleImage> styles;
@@ -112,9 +79,7 @@ public final class Trainer implements AutoCloseable {
 	private final Map<String, NDArray> params;
 	private final Set<String> autoencoderKeys = new LinkedHashSet<>();
 	private final NDManager state;
-	private final Map<String, NDArray> adamM = new HashMap<>();
-	private final Map<String, NDArray> adamV = new HashMap<>();
-	private final Map<String, Integer> adamT = new HashMap<>();
+	private final AdamState adam;
 	private final Map<String, List<NDArray>> styleTargets = new HashMap<>();
 	private final List<LossRecord> history = new ArrayList<>();
 	private int iteration;
@@ -128,7 +93,7 @@ public final class Trainer implements AutoCloseable {
 		this.previewImage = image;
 	}
 
-	private Trainer(Settings s, Vgg vgg, StyleBankModel initial, List<StyleImage> styles, boolean incremental, Device device) {
+	private Trainer(TrainingSettings s, Vgg vgg, StyleBankModel initial, List<StyleImage> styles, boolean incremental, Device device) {
 		this.s = s;
 		this.vgg = vgg;
 		this.styles = List.copyOf(styles);
@@ -143,6 +108,7 @@ public final class Trainer implements AutoCloseable {
 		}
 		for (var e : params.entrySet()) if (trainable(e.getKey())) e.getValue().setRequiresGradient(true);
 		this.state = Engines.pytorch().newBaseManager(device);
+		this.adam = new AdamState(state);
 		for (StyleImage st : styles) styleTargets.put(st.id(), styleGrams(st));
 	}
 
@@ -151,7 +117,7 @@ public final class Trainer implements AutoCloseable {
 	}
 
 	/** A new model with random weights (He-normal convolutions, zero biases; small random banks) for these styles. */
-	public static Trainer fresh(Settings s, Vgg vgg, List<StyleImage> styles, Device device) {
+	public static Trainer fresh(TrainingSettings s, Vgg vgg, List<StyleImage> styles, Device device) {
 		if (styles.isEmpty()) throw new IllegalArgumentException("no style images");
 		Random r = new Random(s.seed());
 		Map<String, Tensor> ae = new LinkedHashMap<>();
@@ -168,13 +134,11 @@ public final class Trainer implements AutoCloseable {
 	}
 
 	/** Learns one new bank for {@code style}; the model's autoencoder is frozen and never rewritten. */
-	public static Trainer incremental(StyleBankModel base, Settings s, Vgg vgg, StyleImage style, Device device) {
+	public static Trainer incremental(StyleBankModel base, TrainingSettings s, Vgg vgg, StyleImage style, Device device) {
 		if (base.style(style.id()) != null) {
 			throw new IllegalArgumentException("model '" + base.name() + "' already has a style '" + style.id() + "'; choose another id");
 		}
-		Settings fitted = new Settings(base.channels(), base.bankKernel(), s.cropSize(), s.batchSize(), s.iterations(), s.learningRate(),
-			s.decay(), s.decayEvery(), s.contentWeight(), s.styleWeight(), s.tvWeight(), s.t(), s.lambda(), s.seed(), s.checkpointEvery(),
-			s.contentLayers(), s.styleLayers());
+		TrainingSettings fitted = s.withNetwork(base.channels(), base.bankKernel());
 		base.putStyle(style.id(), style.name(), newBank(new Random(s.seed()), base.channels()[2], base.bankKernel()), style.source());
 		return new Trainer(fitted, vgg, base, List.of(style), true, device);
 	}
@@ -226,18 +190,19 @@ public final class Trainer implements AutoCloseable {
 
 	/** Runs until {@code s.iterations} or cancel; checkpoints into {@code checkpointDir} (if not null). */
 	public void train(List<ContentImage> content, Path checkpointDir, Listener listener) throws IOException {
-		if (content.isEmpty()) throw new IllegalArgumentException("no content images");
-		try (Autograd.Session session = Autograd.begin(incremental ? "learning a style" : "a StyleBank training")) {
+		TrainingData data = new TrainingData(content, styles.size(), s);
+		try (Autograd.Session session = Autograd.begin(incremental ? "learning a style" : "a StyleBank training");
+			Engines.Threads threads = s.deterministic() ? Engines.singleThreaded() : Engines.Threads.UNCHANGED)
+		{
 			while (iteration < s.iterations()) {
 				if (listener.cancelled()) {
 					if (checkpointDir != null) saveCheckpoint(checkpointDir);
 					throw new Progress.CancelledException();
 				}
-				Random r = new Random(s.seed() * 1_000_003L + iteration);
-				float[] batch = sampleBatch(content, r);
+				TrainingData.Batch batch = data.batch(iteration);
 				double lr = s.learningRate() * Math.pow(s.decay(), iteration / s.decayEvery());
 				boolean autoencoderStep = !incremental && iteration % (s.t() + 1) == s.t();
-				LossRecord rec = autoencoderStep ? autoencoderStep(session, batch, lr) : stylizeStep(session, batch, r, lr);
+				LossRecord rec = autoencoderStep ? autoencoderStep(session, batch, lr) : stylizeStep(session, batch, lr);
 				history.add(rec);
 				iteration++;
 				listener.iteration(iteration, s.iterations(), rec.branch(), rec.loss(), rec.content(), rec.style());
@@ -258,35 +223,10 @@ public final class Trainer implements AutoCloseable {
 		}
 	}
 
-	private float[] sampleBatch(List<ContentImage> content, Random r) {
-		int c = s.cropSize(), n = s.batchSize();
-		float[] out = new float[n * 3 * c * c];
-		for (int b = 0; b < n; b++) {
-			ContentImage img = content.get(r.nextInt(content.size()));
-			// a random crop of a random scale (the crop covers 50-100 % of the short side), flipped half the time
-			int side = Math.min(img.width(), img.height());
-			int cs = Math.max(8, (int) Math.round(side * (0.5 + 0.5 * r.nextDouble())));
-			int x0 = r.nextInt(img.width() - cs + 1), y0 = r.nextInt(img.height() - cs + 1);
-			boolean flip = r.nextBoolean();
-			float[] crop = new float[3 * cs * cs];
-			for (int ch = 0; ch < 3; ch++) {
-				for (int y = 0; y < cs; y++) {
-					for (int x = 0; x < cs; x++) {
-						int sx = flip ? x0 + cs - 1 - x : x0 + x;
-						crop[ch * cs * cs + y * cs + x] = img.rgb()[ch * img.width() * img.height() + (y0 + y) * img.width() + sx];
-					}
-				}
-			}
-			float[] scaled = Resize.area(crop, 3, cs, cs, c, c);
-			System.arraycopy(scaled, 0, out, b * 3 * c * c, scaled.length);
-		}
-		return out;
-	}
-
-	private LossRecord stylizeStep(Autograd.Session session, float[] batch, Random r, double lr) {
+	private LossRecord stylizeStep(Autograd.Session session, TrainingData.Batch batch, double lr) {
 		int n = s.batchSize(), c = s.cropSize();
 		List<Integer> choice = new ArrayList<>();
-		for (int b = 0; b < n; b++) choice.add(r.nextInt(styles.size()));
+		for (TrainingData.Sample sample : batch.samples()) choice.add(sample.style());
 		double loss, lc, ls;
 		Map<String, Double> grads;
 		Set<String> used = new LinkedHashSet<>(autoencoderKeys);
@@ -296,7 +236,7 @@ public final class Trainer implements AutoCloseable {
 		}
 		try (NDManager m = state.newSubManager()) {
 			zeroGradients();
-			NDArray x = m.create(batch, new Shape(n, 3, c, c));
+			NDArray x = m.create(batch.pixels(), new Shape(n, 3, c, c));
 			Map<String, NDArray> target;
 			Engines.inferenceMode();
 			target = vgg.features(x, Set.copyOf(s.contentLayers()));
@@ -328,7 +268,7 @@ public final class Trainer implements AutoCloseable {
 				NDArray tv = Losses.totalVariation(y);
 				NDArray total = content.mul((float) s.contentWeight()).add(style.mul((float) s.styleWeight()))
 					.add(tv.mul((float) s.tvWeight()));
-				gc.backward(total);
+				session.backward(gc, total);
 				loss = total.getFloat();
 				lc = content.getFloat() * s.contentWeight();
 				ls = style.getFloat() * s.styleWeight();
@@ -340,22 +280,22 @@ public final class Trainer implements AutoCloseable {
 			Engines.inferenceMode();
 			if (!Double.isFinite(loss) || !Double.isFinite(norm) || !Double.isFinite(bankNorm)) return skipped("stylize", loss);
 			if (!incremental) lastStyleGradNorm = norm;
-			for (String key : used) if (trainable(key)) adam(key, lr, 1);
+			for (String key : used) if (trainable(key)) adam.step(key, params.get(key), lr, 1);
 		}
 		nonFinite = 0;
 		return new LossRecord(iteration + 1, "stylize", loss, lc, ls);
 	}
 
-	private LossRecord autoencoderStep(Autograd.Session session, float[] batch, double lr) {
+	private LossRecord autoencoderStep(Autograd.Session session, TrainingData.Batch batch, double lr) {
 		int n = s.batchSize(), c = s.cropSize();
 		double loss;
 		try (NDManager m = state.newSubManager()) {
 			zeroGradients();
-			NDArray x = m.create(batch, new Shape(n, 3, c, c));
+			NDArray x = m.create(batch.pixels(), new Shape(n, 3, c, c));
 			try (GradientCollector gc = session.collector()) {
 				NDArray y = net.decode(net.encode(x), false);
 				NDArray mse = y.sub(x).square().mean();
-				gc.backward(mse);
+				session.backward(gc, mse);
 				loss = mse.getFloat();
 			}
 			double aeNorm = gradNorm(autoencoderKeys);
@@ -364,7 +304,7 @@ public final class Trainer implements AutoCloseable {
 			// the paper's rescaling, bounded so that a vanishing reconstruction gradient cannot overflow float
 			double scale = Double.isNaN(lastStyleGradNorm) || aeNorm == 0 ? 1 : s.lambda() * lastStyleGradNorm / aeNorm;
 			scale = Math.max(1e-3, Math.min(1e3, scale));
-			for (String key : autoencoderKeys) adam(key, lr, scale);
+			for (String key : autoencoderKeys) adam.step(key, params.get(key), lr, scale);
 		}
 		nonFinite = 0;
 		return new LossRecord(iteration + 1, "autoencoder", loss, loss, 0);
@@ -404,26 +344,6 @@ public final class Trainer implements AutoCloseable {
 		return Math.sqrt(sum);
 	}
 
-	/** One Adam step (beta1 0.9, beta2 0.999, eps 1e-8) on a parameter, its gradient scaled first. */
-	private void adam(String key, double lr, double scale) {
-		NDArray p = params.get(key);
-		try (NDArray raw = p.getGradient(); NDArray g = raw.mul((float) scale)) {
-			NDArray m = adamM.computeIfAbsent(key, k -> state.zeros(p.getShape()));
-			NDArray v = adamV.computeIfAbsent(key, k -> state.zeros(p.getShape()));
-			int t = adamT.merge(key, 1, Integer::sum);
-			try (NDArray gm = g.mul(0.1f); NDArray g2 = g.square(); NDArray gv = g2.mul(0.001f)) {
-				m.muli(0.9f).addi(gm);
-				v.muli(0.999f).addi(gv);
-			}
-			double c1 = 1 - Math.pow(0.9, t), c2 = 1 - Math.pow(0.999, t);
-			try (NDArray mh = m.div((float) c1); NDArray vh = v.div((float) c2); NDArray den = vh.sqrt().add(1e-8f);
-				NDArray step = mh.div(den).mul((float) lr))
-			{
-				p.subi(step);
-			}
-		}
-	}
-
 	// ---------------------------------------------------------------- results and checkpoints
 
 	/** The current weights as a model (a new autoencoder for joint training; the base plus the new bank for incremental). */
@@ -452,52 +372,29 @@ public final class Trainer implements AutoCloseable {
 	}
 
 	private static Tensor tensor(NDArray a) {
-		return new Tensor(a.getShape().getShape(), a.toFloatArray());
+		return AdamState.tensor(a);
 	}
 
-	/** model.stylebank (the weights so far), optimizer.safetensors (Adam state) and checkpoint.json. */
+	/** Saves the weights so far, the optimizer state and the position in the data stream (see {@link Checkpoint}). */
 	public void saveCheckpoint(Path dir) throws IOException {
-		Files.createDirectories(dir);
-		toModel("checkpoint", null).save(dir.resolve("model.stylebank"));
-		Map<String, Tensor> opt = new LinkedHashMap<>();
-		Map<String, String> steps = new LinkedHashMap<>();
-		for (String k : adamM.keySet()) {
-			opt.put("m." + k, tensor(adamM.get(k)));
-			opt.put("v." + k, tensor(adamV.get(k)));
-			steps.put("t." + k, String.valueOf(adamT.get(k)));
-		}
-		// each file written whole, then renamed: an interrupted checkpoint never leaves a half-written file
-		StyleBankModel.writeAtomically(dir.resolve("optimizer.safetensors"), Safetensors.toBytes(opt, steps));
-		JsonObject j = new JsonObject();
-		j.addProperty("iteration", iteration);
-		j.addProperty("lastStyleGradNorm", Double.isNaN(lastStyleGradNorm) ? -1 : lastStyleGradNorm);
-		j.add("settings", s.toJson());
-		Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create(); // skipped steps hold NaN
-		j.add("history", gson.toJsonTree(history));
-		StyleBankModel.writeAtomically(dir.resolve("checkpoint.json"), gson.toJson(j).getBytes(StandardCharsets.UTF_8));
+		new Checkpoint(toModel("checkpoint", null), adam.tensors(), adam.stepCounts(), iteration, lastStyleGradNorm, history)
+			.save(dir, s);
 	}
 
 	/** Continues a checkpoint of joint training: same settings, weights, optimizer state and position in the data stream. */
-	public static Trainer resume(Path dir, Settings s, Vgg vgg, List<StyleImage> styles, Device device) throws IOException {
-		StyleBankModel m = StyleBankModel.load(dir.resolve("model.stylebank"));
-		Trainer t = new Trainer(s, vgg, m, styles, false, device);
-		JsonObject j = com.google.gson.JsonParser.parseString(Files.readString(dir.resolve("checkpoint.json"))).getAsJsonObject();
-		t.iteration = j.get("iteration").getAsInt();
-		double g = j.get("lastStyleGradNorm").getAsDouble();
-		t.lastStyleGradNorm = g < 0 ? Double.NaN : g;
-		for (var e : j.getAsJsonArray("history")) t.history.add(new Gson().fromJson(e, LossRecord.class));
-		byte[] opt = Files.readAllBytes(dir.resolve("optimizer.safetensors"));
-		Map<String, Tensor> state = Safetensors.read(opt);
-		Map<String, String> steps = Safetensors.metadata(opt);
-		for (var e : steps.entrySet()) {
-			String key = e.getKey().substring(2);
-			if (!t.params.containsKey(key)) continue;
-			t.adamT.put(key, Integer.parseInt(e.getValue()));
-			Tensor mt = state.get("m." + key), vt = state.get("v." + key);
-			t.adamM.put(key, t.state.create(mt.data(), new Shape(mt.shape())));
-			t.adamV.put(key, t.state.create(vt.data(), new Shape(vt.shape())));
-		}
+	public static Trainer resume(Path dir, TrainingSettings s, Vgg vgg, List<StyleImage> styles, Device device) throws IOException {
+		Checkpoint c = Checkpoint.load(dir);
+		Trainer t = new Trainer(s, vgg, c.model(), styles, false, device);
+		t.iteration = c.iteration();
+		t.lastStyleGradNorm = c.lastStyleGradNorm();
+		t.history.addAll(c.history());
+		t.adam.restore(c.adam(), c.adamSteps(), t.params.keySet());
 		return t;
+	}
+
+	/** The optimizer state as a checkpoint saves it (a restored state equals the saved one bit for bit). */
+	Map<String, Tensor> optimizerState() {
+		return adam.tensors();
 	}
 
 	/** Stylizes a CHW image with a trained style (for previews), clamped, as CHW. */
@@ -510,11 +407,8 @@ public final class Trainer implements AutoCloseable {
 
 	@Override
 	public void close() {
+		adam.close();
 		net.close();
 		state.close();
-	}
-
-	public static String describe(LossRecord r) {
-		return String.format(Locale.ROOT, "%s loss %.4g (content %.3g, style %.3g)", r.branch(), r.loss(), r.content(), r.style());
 	}
 }

@@ -4,6 +4,7 @@ import ai.djl.Device;
 
 import org.neuralstyle.nn.Vgg;
 import org.neuralstyle.stylebank.Trainer;
+import org.neuralstyle.stylebank.TrainingSettings;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -38,9 +39,9 @@ public final class TrainingBenchmark {
 			try (Vgg vgg = vgg16 ? Vgg.random(Vgg.Arch.VGG16, 1, Vgg.Pooling.MAX, 1, Device.cpu(), "VGG-16 (random weights)")
 				: Vgg.offline(Vgg.Pooling.MAX, 0, Device.cpu()))
 			{
-				Trainer.Settings d = Trainer.Settings.defaults();
-				Trainer.Settings s = new Trainer.Settings(d.channels(), 3, size, 4, 3 + iterations, d.learningRate(), d.decay(),
-					d.decayEvery(), 1, 1e5, 1e-4, 2, 1, 0, 0, d.contentLayers(), d.styleLayers());
+				TrainingSettings d = TrainingSettings.defaults();
+				TrainingSettings s = new TrainingSettings(d.channels(), 3, size, 4, 3 + iterations, d.learningRate(), d.decay(),
+					d.decayEvery(), 1, 1e5, 1e-4, 2, 1, 0, 0, d.contentLayers(), d.styleLayers(), Boolean.getBoolean("deterministic"));
 				try (Trainer t = Trainer.fresh(s, vgg, styles, Device.cpu())) {
 					long[] start = { 0 };
 					t.train(content, null, (it, total, branch, loss, c, sl) -> {
@@ -52,5 +53,6 @@ public final class TrainingBenchmark {
 				}
 			}
 		}
+		System.out.println("convolution plans: " + org.neuralstyle.nn.Convolution.report());
 	}
 }

@@ -276,7 +276,7 @@ public final class GuiDriver {
 		v.put("iterations", "4");
 		v.put("size", "32");
 		v.put("batch", "2");
-		v.put("more", "channels=4,8,8 network=offline seed=1");
+		v.put("more", "channels=4,8,8 network=offline seed=1 deterministic=true");
 		String line = fileCommand("train", "Train StyleBank Model", List.of(v), () -> Files.exists(out.resolve("model.json")));
 		Path run1 = out.resolveSibling("run1.stylebank");
 		Files.move(out, run1);
@@ -297,7 +297,7 @@ public final class GuiDriver {
 		v.put("content", data.resolve("content").toString());
 		v.put("iterations", "4");
 		v.put("size", "32");
-		v.put("more", "network=offline seed=1");
+		v.put("more", "network=offline seed=1 deterministic=true");
 		String line = fileCommand("learn", "Learn New StyleBank Style", List.of(v), () -> Files.exists(model.resolve("banks/wave2.safetensors")));
 		Path run1 = model.resolveSibling("run1.stylebank");
 		Files.move(model, run1);
