@@ -16,6 +16,11 @@ public final class TestFiles {
 		}
 	}
 
+	/** The models folder of the tests (surefire sets it to target/test-models). */
+	public static Path modelsFolder() {
+		return Path.of(System.getProperty("neuralstyle.models", "target/test-models"));
+	}
+
 	/** The random-weight model written by src/test/python/make_reference.py. */
 	public static Path tinyModel() {
 		return resource("reference/tiny.stylebank");

@@ -10,15 +10,21 @@ import ij.gui.Roi;
 import ij.plugin.PlugIn;
 import ij.plugin.frame.RoiManager;
 
+import org.neuralstyle.imagej.Options;
 import org.neuralstyle.imagej.RegionStyleRunner;
 import org.neuralstyle.imagej.RoiMasks;
+import org.neuralstyle.imagej.Settings;
+import org.neuralstyle.nn.EngineSettings;
 import org.neuralstyle.nn.Engines;
+import org.neuralstyle.stylebank.DefaultModel;
 import org.neuralstyle.stylebank.StyleBankModel;
-import org.neuralstyle.stylebank.StyleBankNetwork;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Plugins > Style Transfer > Apply Styles to Regions (ImageJ 1.x entry). Regions come from the
@@ -42,6 +48,9 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 		{ "in_place", "Replace the image's pixels (it becomes RGB) instead of opening a new image. Edit > Undo restores a single image." },
 	};
 
+	/** Every option of this door: the function's, where the regions come from, and in_place. */
+	static final Set<String> KEYS = Options.keys(RegionStyleRunner.Request.KEYS, Set.of("regions", "in_place"));
+
 	@Override
 	public void run(String arg) {
 		ImagePlus imp = WindowManager.getCurrentImage();
@@ -49,76 +58,73 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 			IJ.noImage();
 			return;
 		}
+		EngineSettings settings = Settings.current();
 		String options = Macro.getOptions();
 		boolean macro = options != null;
-		String modelText, source, styles, outside, fusion, device;
-		double feather;
-		boolean inPlace;
-		org.neuralstyle.imagej.Settings.apply();
-		if (Ij1Doors.headlessMacro(options)) {
-			inPlace = Ij1Doors.flag(options, "in_place");
-			modelText = Macro.getValue(options, "model", "");
-			source = Macro.getValue(options, "regions", defaultSource(imp).label());
-			styles = Macro.getValue(options, "styles", "");
-			outside = Macro.getValue(options, "outside", "keep");
-			feather = parseDouble(Macro.getValue(options, "feather", String.valueOf(RegionStyleRunner.DEFAULT_FEATHER)), "feather");
-			fusion = Macro.getValue(options, "fusion", "region-aware");
-			device = Macro.getValue(options, "device", "auto");
+		Options o;
+		RegionStyleRunner.Request request;
+		List<Roi> rois;
+		try {
+			o = Ij1Doors.macroOptions(options, KEYS);
+			if (!Ij1Doors.headlessMacro(options)) o = dialog(imp, settings, macro);
+			if (o == null) return; // cancelled
+			request = RegionStyleRunner.Request.from(o, settings);
+			rois = RoiMasks.rois(imp, RoiMasks.Source.parse(o.get("regions", defaultSource(imp).label())));
 		}
-		else {
-			String help = Help.html(TITLE, FIELDS, "Styles per region"); // both dialogs show it
-			GenericDialog gd = new GenericDialog(TITLE);
-			gd.addFileField("model", Prefs.get(ApplyStyleBankPlugin.PREF + "model", "default"), 40);
-			String[] sources = { "selection", "roi manager", "overlay" };
-			gd.addChoice("regions", sources, defaultSource(imp).label());
-			gd.addHelp(help);
-			gd.showDialog();
-			if (gd.wasCanceled()) return;
-			modelText = gd.getNextString().trim();
-			source = gd.getNextChoice();
-			StyleBankModel loaded;
-			List<Roi> rois;
-			try {
-				loaded = Engines.withPluginClassLoader(() -> StyleBankModel.load(org.neuralstyle.stylebank.DefaultModel.resolve(modelText)));
-				rois = RoiMasks.rois(imp, RoiMasks.Source.parse(source));
-			}
-			catch (Exception e) {
-				IJ.error(TITLE, e.getMessage());
-				if (macro) Macro.abort();
-				return;
-			}
-			GenericDialog gd2 = new GenericDialog(TITLE + ": " + loaded.name());
-			gd2.addPanel(ApplyStyleBankPlugin.panel(new StylePicker(loaded, false, null, null)));
-			gd2.addStringField("styles", suggestMapping(rois, loaded), 40);
-			gd2.addMessage("ROI_NAME:STYLE for each region, separated by commas; a region may mix styles,\n"
-				+ "e.g. cells:a*0.5+b*0.5. Leave it empty to use each ROI's 'style' property or its name.\n"
-				+ "Styles: " + loaded.styleList());
-			gd2.addStringField("outside", Prefs.get(PREF + "outside", "keep"), 20);
-			gd2.addMessage("outside: keep (original pixels), reconstruct, or a style id");
-			gd2.addNumericField("feather", Prefs.get(PREF + "feather", RegionStyleRunner.DEFAULT_FEATHER), 1, 6, "pixels (0 = hard edges)");
-			gd2.addChoice("fusion", new String[] { "region-aware", "paper" }, Prefs.get(PREF + "fusion", "region-aware"));
-			gd2.addChoice("device", new String[] { "auto", "cpu", "gpu" }, Prefs.get(ApplyStyleBankPlugin.PREF + "device", org.neuralstyle.imagej.Settings.device()));
-			gd2.addCheckbox("in_place", false); // never remembered: replacing pixels is asked for each time
-			gd2.addHelp(help);
-			gd2.showDialog();
-			if (gd2.wasCanceled()) return;
-			styles = gd2.getNextString().trim();
-			outside = gd2.getNextString().trim();
-			feather = gd2.getNextNumber();
-			fusion = gd2.getNextChoice();
-			device = gd2.getNextChoice();
-			inPlace = gd2.getNextBoolean();
-			if (!macro) {
-				Prefs.set(ApplyStyleBankPlugin.PREF + "model", modelText);
-				Prefs.set(PREF + "outside", outside);
-				Prefs.set(PREF + "feather", feather);
-				Prefs.set(PREF + "fusion", fusion);
-			}
+		catch (Exception e) {
+			Ij1Doors.refuse(TITLE, macro, e);
+			return;
 		}
-		double featherRadius = feather;
-		Ij1Doors.runAndShow(TITLE, macro, inPlace ? imp : null, progress -> RegionStyleRunner.apply(imp, RoiMasks.rois(imp, RoiMasks.Source.parse(source)),
-			new RegionStyleRunner.Request(org.neuralstyle.stylebank.DefaultModel.resolve(modelText), styles, outside, featherRadius, StyleBankNetwork.Fusion.parse(fusion),
-				Engines.DeviceChoice.parse(device)), progress));
+		Ij1Doors.runAndShow(TITLE, macro, o.flag("in_place", false) ? imp : null, progress -> RegionStyleRunner.apply(imp, rois, request,
+			progress));
+	}
+
+	/** The two dialogs (model and where the regions come from; then the styles per region and the rest); null when cancelled. */
+	private static Options dialog(ImagePlus imp, EngineSettings settings, boolean macro) throws Exception {
+		String help = Help.html(TITLE, FIELDS, "Styles per region"); // both dialogs show it
+		GenericDialog gd = new GenericDialog(TITLE);
+		gd.addFileField("model", Prefs.get(StylePicker.PREF + "model", "default"), 40);
+		String[] sources = { "selection", "roi manager", "overlay" };
+		gd.addChoice("regions", sources, defaultSource(imp).label());
+		gd.addHelp(help);
+		gd.showDialog();
+		if (gd.wasCanceled()) return null;
+		String modelText = gd.getNextString().trim();
+		String source = gd.getNextChoice();
+		StyleBankModel loaded = Engines.withPluginClassLoader(() -> StyleBankModel.load(DefaultModel.resolve(modelText, settings.modelsFolder())));
+		List<Roi> rois = RoiMasks.rois(imp, RoiMasks.Source.parse(source));
+		GenericDialog gd2 = new GenericDialog(TITLE + ": " + loaded.name());
+		gd2.addPanel(StylePicker.panel(new StylePicker(loaded, false, null, null)));
+		gd2.addStringField("styles", suggestMapping(rois, loaded), 40);
+		gd2.addMessage("ROI_NAME:STYLE for each region, separated by commas; a region may mix styles,\n"
+			+ "e.g. cells:a*0.5+b*0.5. Leave it empty to use each ROI's 'style' property or its name.\n"
+			+ "Styles: " + loaded.styleList());
+		gd2.addStringField("outside", Prefs.get(PREF + "outside", "keep"), 20);
+		gd2.addMessage("outside: keep (original pixels), reconstruct, or a style id");
+		gd2.addNumericField("feather", Prefs.get(PREF + "feather", RegionStyleRunner.DEFAULT_FEATHER), 1, 6, "pixels (0 = hard edges)");
+		gd2.addChoice("fusion", new String[] { "region-aware", "paper" }, Prefs.get(PREF + "fusion", "region-aware"));
+		gd2.addChoice("device", new String[] { "auto", "cpu", "gpu" },
+			Prefs.get(StylePicker.PREF + "device", settings.device().name().toLowerCase(Locale.ROOT)));
+		gd2.addCheckbox("in_place", false); // never remembered: replacing pixels is asked for each time
+		gd2.addHelp(help);
+		gd2.showDialog();
+		if (gd2.wasCanceled()) return null;
+		Map<String, String> v = new LinkedHashMap<>();
+		v.put("model", modelText);
+		v.put("regions", source);
+		v.put("styles", gd2.getNextString().trim());
+		v.put("outside", gd2.getNextString().trim());
+		v.put("feather", Double.toString(gd2.getNextNumber()));
+		v.put("fusion", gd2.getNextChoice());
+		v.put("device", gd2.getNextChoice());
+		v.put("in_place", String.valueOf(gd2.getNextBoolean()));
+		if (!macro) {
+			Prefs.set(StylePicker.PREF + "model", modelText);
+			Prefs.set(PREF + "outside", v.get("outside"));
+			Prefs.set(PREF + "feather", v.get("feather"));
+			Prefs.set(PREF + "fusion", v.get("fusion"));
+		}
+		return Options.of(v, KEYS);
 	}
 
 	static RoiMasks.Source defaultSource(ImagePlus imp) {
@@ -139,14 +145,5 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 			entries.add(name + ":" + style);
 		}
 		return String.join(",", entries);
-	}
-
-	private static double parseDouble(String s, String key) {
-		try {
-			return Double.parseDouble(s.trim());
-		}
-		catch (NumberFormatException e) {
-			throw new IllegalArgumentException(key + " must be a number, got '" + s + "'");
-		}
 	}
 }

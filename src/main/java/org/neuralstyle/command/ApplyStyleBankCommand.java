@@ -3,13 +3,17 @@ package org.neuralstyle.command;
 import ij.ImagePlus;
 
 import org.neuralstyle.Progress;
+import org.neuralstyle.imagej.InPlace;
+import org.neuralstyle.imagej.Options;
+import org.neuralstyle.imagej.Settings;
 import org.neuralstyle.imagej.StyleBankRunner;
-import org.neuralstyle.nn.Engines;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
 import java.io.File;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The SciJava door to StyleBank inference, for scripts and CommandService:
@@ -21,28 +25,36 @@ import java.io.File;
 	description = "Stylize an image with a StyleBank model; the result is a new image.")
 public class ApplyStyleBankCommand extends StyleCommand {
 
-	@Parameter(label = "Image")
+	@Parameter(label = "Image", persist = false)
 	private ImagePlus image;
 
-	@Parameter(label = "Model", description = "A StyleBank model folder (NAME.stylebank) or .zip; empty: the default model", style = "both", required = false)
+	@Parameter(label = "Model", description = "A StyleBank model folder (NAME.stylebank) or .zip; empty: the default model", style = "both", required = false, persist = false)
 	private File model;
 
-	@Parameter(label = "Style", description = "A style id or name, 'id1:w1,id2:w2' for a linear mix, or 'reconstruction'")
+	@Parameter(label = "Style", description = "A style id or name, 'id1:w1,id2:w2' for a linear mix, or 'reconstruction'", persist = false)
 	private String style;
 
-	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" }, required = false)
+	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" }, required = false, persist = false)
 	private String device = "auto";
 
 	@Parameter(label = "In place", description = "Replace the image's pixels instead of returning a new image (Edit > Undo restores a single image)", required = false, persist = false)
 	private boolean inPlace;
 
+	@Parameter(label = "Other options (key=value ..., as in the macro)", required = false, persist = false)
+	private String options = "";
+
 	@Override
 	ImagePlus compute(Progress progress) throws Exception {
-		if (inPlace && image != null) org.neuralstyle.imagej.InPlace.check(image);
-		ImagePlus r = StyleBankRunner.apply(image,
-			new StyleBankRunner.Request(org.neuralstyle.stylebank.DefaultModel.resolve(model == null ? "" : model.getPath()), style, Engines.DeviceChoice.parse(device)), progress);
+		Map<String, String> v = new LinkedHashMap<>();
+		v.put("model", model == null ? "" : model.getPath());
+		v.put("style", style);
+		v.put("device", device);
+		Options o = Options.of(v, StyleBankRunner.Request.KEYS).with(options);
+		StyleBankRunner.Request request = StyleBankRunner.Request.from(o, Settings.current());
+		if (inPlace && image != null) InPlace.check(image);
+		ImagePlus r = StyleBankRunner.apply(image, request, progress);
 		if (!inPlace) return r;
-		org.neuralstyle.imagej.InPlace.replace(image, r);
+		InPlace.replace(image, r);
 		return image;
 	}
 }

@@ -10,26 +10,28 @@ import ij.gui.Roi;
 import ij.macro.Interpreter;
 import ij.plugin.PlugIn;
 
-import org.neuralstyle.gatys.GatysSettings;
 import org.neuralstyle.gatys.VggWeights;
 import org.neuralstyle.imagej.GatysRunner;
+import org.neuralstyle.imagej.Options;
+import org.neuralstyle.imagej.Settings;
 import org.neuralstyle.imagej.RegionStyleRunner;
 import org.neuralstyle.imagej.RoiMasks;
-import org.neuralstyle.nn.Engines;
+import org.neuralstyle.nn.EngineSettings;
 import org.neuralstyle.nn.Vgg;
 
 import java.awt.GraphicsEnvironment;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * Plugins > Style Transfer > Gatys Style Transfer (ImageJ 1.x entry). Content = the current
  * image (its current plane); style images = open images chosen by title. Every setting is a
- * macro option (keys as in {@link GatysArgs}, plus style, style2, style_weights, regions,
- * styles, outside, feather, download, device). A live preview window is updated every
+ * macro option (keys: {@link GatysRunner.Request#KEYS}, plus style, style2 and regions). A live preview window is updated every
  * "preview" iterations; Esc cancels and keeps the best result so far.
  */
 public class GatysPlugin implements PlugIn {
@@ -77,6 +79,9 @@ public class GatysPlugin implements PlugIn {
 	}
 	static final String PREF = "neuralstyle.gatys.";
 
+	/** Every option of this door: the function's and the style images (titles of open images or files) and the regions' source. */
+	static final Set<String> KEYS = Options.keys(GatysRunner.Request.KEYS, Set.of("style", "style2", "regions"));
+
 	@Override
 	public void run(String arg) {
 		ImagePlus content = WindowManager.getCurrentImage();
@@ -84,16 +89,24 @@ public class GatysPlugin implements PlugIn {
 			IJ.noImage();
 			return;
 		}
-		org.neuralstyle.imagej.Settings.apply();
+		EngineSettings engine = Settings.current();
 		String options = Macro.getOptions();
 		boolean macro = options != null;
 		Map<String, String> v = new HashMap<>();
+		Options given;
+		try {
+			given = Ij1Doors.macroOptions(options, KEYS);
+		}
+		catch (IllegalArgumentException e) {
+			Ij1Doors.refuse(TITLE, macro, e);
+			return;
+		}
 		List<String> titles = new ArrayList<>();
 		for (int id : WindowManager.getIDList() == null ? new int[0] : WindowManager.getIDList()) {
 			titles.add(WindowManager.getImage(id).getTitle());
 		}
 		if (Ij1Doors.headlessMacro(options)) {
-			for (String k : keys()) v.put(k, Macro.getValue(options, k, null));
+			for (String k : KEYS) v.put(k, given.raw(k));
 		}
 		else {
 			if (titles.size() < 2) {
@@ -103,14 +116,14 @@ public class GatysPlugin implements PlugIn {
 			String[] t = titles.toArray(new String[0]);
 			List<String> t2 = new ArrayList<>(titles);
 			t2.add(0, "none");
-			boolean pretrained = VggWeights.present(Vgg.Arch.VGG19);
+			boolean pretrained = VggWeights.present(engine.modelsFolder(), Vgg.Arch.VGG19);
 			GenericDialog gd = new GenericDialog(TITLE);
 			gd.addChoice("style", t, t[t.length > 1 && t[0].equals(content.getTitle()) ? 1 : 0]);
 			gd.addChoice("style2", t2.toArray(new String[0]), "none");
 			gd.addStringField("style_weights", last("style_weights", ""), 12);
 			gd.addChoice("network", new String[] { "auto", "vgg19", "vgg16", "offline" }, Prefs.get(PREF + "network", "auto"));
 			gd.addMessage(pretrained ? "VGG-19 weights: installed" : "No VGG weights installed: 'auto' uses the offline random network "
-				+ "(lower quality).\nChoose vgg19 and tick download to fetch them (about 548 MB) into " + VggWeights.folder());
+				+ "(lower quality).\nChoose vgg19 and tick download to fetch them (about 548 MB) into " + engine.modelsFolder());
 			gd.addCheckbox("download", false);
 			gd.addNumericField("iterations", last("iterations", Prefs.get(PREF + "iterations", 200)), 0);
 			gd.addNumericField("size", last("size", Prefs.get(PREF + "size", 384)), 0, 6, "pixels (long side of the result)");
@@ -133,7 +146,7 @@ public class GatysPlugin implements PlugIn {
 			gd.addNumericField("tile", last("tile", 0), 0, 5, "pixels (0 = automatic)");
 			gd.addMessage("Tiles: big results are optimised tile by tile (shared style statistics, shifting grid).\n"
 				+ "0 tiles only when the memory budget (Style Transfer Settings) requires it; slower, see the README.");
-			gd.addChoice("device", new String[] { "auto", "cpu", "gpu" }, last("device", org.neuralstyle.imagej.Settings.device()));
+			gd.addChoice("device", new String[] { "auto", "cpu", "gpu" }, last("device", engine.device().name().toLowerCase(Locale.ROOT)));
 			gd.addHelp(Help.html(TITLE, FIELDS, "Gatys: style transfer by optimisation", "VGG weights and the offline default", "Tiled Gatys"));
 			gd.showDialog();
 			if (gd.wasCanceled()) return;
@@ -164,7 +177,7 @@ public class GatysPlugin implements PlugIn {
 				Prefs.set(PREF + "network", v.get("network"));
 				Prefs.set(PREF + "iterations", v.get("iterations"));
 				Prefs.set(PREF + "size", v.get("size"));
-				for (String k : keys()) {
+				for (String k : KEYS) {
 					if (v.get(k) != null && !k.equals("style") && !k.equals("style2") && !k.equals("download")) Prefs.set(PREF + "last." + k, v.get(k));
 				}
 			}
@@ -182,27 +195,26 @@ public class GatysPlugin implements PlugIn {
 				styles.add(s);
 			}
 			if (styles.isEmpty()) throw new IllegalArgumentException("choose a style image (style=TITLE of an open image)");
-			String source = GatysArgs.or(v.get("regions"), "none");
+			Options o = Options.of(v, KEYS);
+			String source = o.get("regions", "none");
 			List<Roi> rois = source.equals("none") ? List.of() : RoiMasks.rois(content, RoiMasks.Source.parse(source));
-			String outside = GatysArgs.or(v.get("outside"), "content");
-			GatysSettings settings = GatysArgs.settings(v::get);
-			String net = GatysArgs.or(v.get("network"), "auto");
-			if (!GraphicsEnvironment.isHeadless() && (net.equals("vgg19") || net.equals("vgg16")) && !Boolean.parseBoolean(v.get("download"))) {
+			GatysRunner.Request asked = GatysRunner.Request.from(o, styles.size(), engine);
+			String net = asked.network();
+			boolean download = asked.download();
+			if (!GraphicsEnvironment.isHeadless() && (net.equals("vgg19") || net.equals("vgg16")) && !download) {
 				Vgg.Arch arch = Vgg.Arch.parse(net);
-				if (!VggWeights.present(arch)) {
+				if (!VggWeights.present(engine.modelsFolder(), arch)) {
 					// first use: ask before downloading anything
 					if (!IJ.showMessageWithCancel(TITLE, net + " weights are not installed.\nDownload " + VggWeights.url(arch)
-						+ "\n(about " + (arch == Vgg.Arch.VGG19 ? 548 : 528) + " MB) into " + VggWeights.folder()
+						+ "\n(about " + (arch == Vgg.Arch.VGG19 ? 548 : 528) + " MB) into " + engine.modelsFolder()
 						+ "?\nThe file is checked against the server's SHA-256 before it is used.")) {
 						return;
 					}
-					v.put("download", "true");
+					download = true;
 				}
 			}
-			var request = new GatysRunner.Request(net, GatysArgs.pooling(v.get("pooling")),
-				Boolean.parseBoolean(v.get("download")), settings, GatysArgs.weights(v.get("style_weights"), styles.size()),
-				v.get("styles"), outside.equals("keep"), GatysArgs.number(v::get, "feather", RegionStyleRunner.DEFAULT_FEATHER),
-				Engines.DeviceChoice.parse(GatysArgs.or(v.get("device"), "auto")));
+			var request = new GatysRunner.Request(net, asked.pooling(), download, asked.settings(), asked.styleWeights(),
+				asked.regionStyles(), asked.keepOutside(), asked.feather(), asked.device(), engine);
 			boolean gui = !GraphicsEnvironment.isHeadless() && !Interpreter.isBatchMode();
 			ImagePlus[] previewWindow = { null };
 			Consumer<ImagePlus> preview = !gui ? null : p -> {
@@ -228,14 +240,7 @@ public class GatysPlugin implements PlugIn {
 			});
 		}
 		catch (Exception e) { // bad settings, before any work
-			IJ.error(TITLE, e.getMessage() != null ? e.getMessage() : e.toString());
-			if (macro) Macro.abort();
+			Ij1Doors.refuse(TITLE, macro, e);
 		}
-	}
-
-	static List<String> keys() {
-		List<String> k = new ArrayList<>(GatysArgs.KEYS);
-		k.addAll(List.of("style", "style2", "style_weights", "regions", "styles", "outside", "feather", "download", "device"));
-		return k;
 	}
 }

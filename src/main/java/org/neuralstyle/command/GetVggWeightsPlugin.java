@@ -8,6 +8,7 @@ import ij.plugin.PlugIn;
 import org.neuralstyle.Progress;
 import org.neuralstyle.gatys.VggWeights;
 import org.neuralstyle.imagej.ImageJProgress;
+import org.neuralstyle.imagej.Options;
 import org.neuralstyle.imagej.Settings;
 import org.neuralstyle.nn.Download;
 import org.neuralstyle.nn.Vgg;
@@ -15,6 +16,7 @@ import org.neuralstyle.nn.Vgg;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Plugins > Style Transfer > Get VGG Weights: downloads the VGG-19 and/or VGG-16 weights for
@@ -27,19 +29,30 @@ public class GetVggWeightsPlugin implements PlugIn {
 
 	static final String TITLE = "Get VGG Weights";
 
+	/** The options of this door. */
+	static final Set<String> KEYS = Set.of("network");
+
 	@Override
 	public void run(String arg) {
-		Settings.apply();
+		java.nio.file.Path models = Settings.current().modelsFolder();
 		String options = Macro.getOptions();
 		String network;
-		if (Ij1Doors.headlessMacro(options)) network = Macro.getValue(options, "network", "vgg19");
+		Options given;
+		try {
+			given = Ij1Doors.macroOptions(options, KEYS);
+		}
+		catch (IllegalArgumentException e) {
+			Ij1Doors.refuse(TITLE, true, e);
+			return;
+		}
+		if (Ij1Doors.headlessMacro(options)) network = given.get("network", "vgg19");
 		else {
 			GenericDialog gd = new GenericDialog(TITLE);
 			StringBuilder status = new StringBuilder("Downloads torchvision's ImageNet VGG weights (BSD-3-Clause) from Hugging Face\n"
-				+ "into " + VggWeights.folder() + "\n");
+				+ "into " + models + "\n");
 			for (Vgg.Arch a : Vgg.Arch.values()) {
 				status.append('\n').append(a.name().toLowerCase(Locale.ROOT)).append(": ")
-					.append(VggWeights.present(a) ? "installed" : "not installed, about " + (a == Vgg.Arch.VGG19 ? "548" : "528") + " MB");
+					.append(VggWeights.present(models, a) ? "installed" : "not installed, about " + (a == Vgg.Arch.VGG19 ? "548" : "528") + " MB");
 			}
 			gd.addMessage(status.toString());
 			gd.addChoice("network", new String[] { "vgg19", "vgg16", "both" }, "vgg19");
@@ -65,12 +78,12 @@ public class GetVggWeightsPlugin implements PlugIn {
 		try {
 			for (Vgg.Arch a : archs) {
 				String name = a.name().toLowerCase(Locale.ROOT);
-				if (VggWeights.present(a)) {
-					IJ.log(name + " weights are already installed: " + VggWeights.file(a));
+				if (VggWeights.present(models, a)) {
+					IJ.log(name + " weights are already installed: " + VggWeights.file(models, a));
 					continue;
 				}
-				Download.fetch(VggWeights.url(a), VggWeights.file(a), progress);
-				IJ.log(name + " weights installed: " + VggWeights.file(a));
+				Download.fetch(VggWeights.url(a), VggWeights.file(models, a), progress);
+				IJ.log(name + " weights installed: " + VggWeights.file(models, a));
 			}
 			IJ.showStatus(TITLE + ": done");
 		}
@@ -80,7 +93,7 @@ public class GetVggWeightsPlugin implements PlugIn {
 		catch (Exception e) {
 			IJ.showProgress(1.0);
 			IJ.error(TITLE, "The download failed: " + e.getMessage() + "\nYou can also download " + VggWeights.url(archs.get(0))
-				+ "\nby hand and save it as " + VggWeights.file(archs.get(0)));
+				+ "\nby hand and save it as " + VggWeights.file(models, archs.get(0)));
 			if (options != null) Macro.abort();
 		}
 	}

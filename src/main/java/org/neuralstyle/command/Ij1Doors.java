@@ -9,8 +9,10 @@ import ij.macro.Interpreter;
 import org.neuralstyle.Progress;
 import org.neuralstyle.imagej.ImageJProgress;
 import org.neuralstyle.imagej.InPlace;
+import org.neuralstyle.imagej.Options;
 
 import java.awt.GraphicsEnvironment;
+import java.util.Set;
 
 /** What the ImageJ 1.x plugins share: running the work, showing the result, cancel and errors. */
 final class Ij1Doors {
@@ -26,9 +28,19 @@ final class Ij1Doors {
 		return options != null && GraphicsEnvironment.isHeadless();
 	}
 
-	/** A checkbox in macro options: recorded as the bare key when ticked. */
-	static boolean flag(String options, String key) {
-		return options != null && (" " + options + " ").matches("(?s).*\\s" + java.util.regex.Pattern.quote(key) + "(=true)?\\s.*");
+	/**
+	 * The macro options of this run checked against the function's keys (null without a macro):
+	 * an unknown key is refused here, as at every other door, even where a dialog would read the
+	 * values itself and ignore it.
+	 */
+	static Options macroOptions(String options, Set<String> keys) {
+		return options == null ? null : Options.parse(options, keys);
+	}
+
+	/** Shows a refusal before any work (a dialog, or the log headless) and aborts a calling macro. */
+	static void refuse(String title, boolean macro, Exception e) {
+		IJ.error(title, e.getMessage() != null ? e.getMessage() : e.toString());
+		if (macro) Macro.abort();
 	}
 
 	/**

@@ -19,14 +19,13 @@ abstract class MessageCommand extends ContextCommand {
 	@Parameter(required = false)
 	private LogService log;
 
-	/** Returns the report; a report starting with "Error: " (from the headless entry points) counts as failure. */
+	/** Returns the report; throws with a user-facing message on failure. */
 	abstract String compute() throws Exception;
 
 	@Override
 	public final void run() {
 		try {
 			String m = compute();
-			if (m.startsWith("Error: ")) throw new IllegalArgumentException(m.substring(7));
 			if (log != null) log.info(m);
 			message = m;
 		}
@@ -37,6 +36,23 @@ abstract class MessageCommand extends ContextCommand {
 			if (log != null) log.error(e.getMessage());
 			cancel(e.getMessage() != null ? e.getMessage() : e.toString());
 		}
+	}
+
+	/** Progress to the log (SciJava commands have no status bar of their own here); cancel through the command. */
+	Progress progress() {
+		return new Progress() {
+			@Override
+			public void report(int done, int total, String message) {}
+
+			@Override
+			public boolean isCancelled() {
+				return isCanceled();
+			}
+		};
+	}
+
+	void info(String line) {
+		if (log != null) log.info(line);
 	}
 
 	/** Stops training when this command is cancelled. */

@@ -26,6 +26,17 @@ import javax.imageio.ImageIO;
  */
 final class StylePicker extends Canvas {
 
+	/** Preferences shared by the StyleBank dialogs (the model and device last used). */
+	static final String PREF = "neuralstyle.stylebank.";
+
+	/** A component in a panel for {@code GenericDialog.addPanel}. */
+	static java.awt.Panel panel(java.awt.Component c) {
+		java.awt.Panel p = new java.awt.Panel(new java.awt.FlowLayout(java.awt.FlowLayout.LEFT, 0, 0));
+		p.add(c);
+		return p;
+	}
+
+
 	static final int CELL = 72, LABEL = 14, GAP = 6, MAX_COLUMNS = 6;
 
 	private final List<String> ids = new ArrayList<>();

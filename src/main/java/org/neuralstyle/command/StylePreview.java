@@ -7,10 +7,8 @@ import ij.process.ImageProcessor;
 
 import org.neuralstyle.Progress;
 import org.neuralstyle.imagej.StyleBankRunner;
-import org.neuralstyle.nn.Engines;
 
 import java.awt.Image;
-import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -53,16 +51,16 @@ final class StylePreview {
 		return cp.resize(Math.max(1, (int) Math.round(w * s)), Math.max(1, (int) Math.round(h * s)), true);
 	}
 
-	/** Asks for a preview of this model and style text; returns at once. */
-	void request(Path model, String style, Engines.DeviceChoice device) {
+	/** Asks for a preview of this request (the model, style text, device and settings); returns at once. */
+	void request(StyleBankRunner.Request request) {
 		long g = generation.incrementAndGet();
 		worker.submit(() -> {
 			if (g != generation.get()) return; // a newer request is queued
 			try {
 				ImagePlus in = new ImagePlus("preview", reduced.duplicate());
-				ImagePlus out = StyleBankRunner.apply(in, new StyleBankRunner.Request(model, style, device), Progress.NONE);
+				ImagePlus out = StyleBankRunner.apply(in, request, Progress.NONE);
 				if (g != generation.get()) return;
-				show(out.getProcessor(), "Style preview: " + style);
+				show(out.getProcessor(), "Style preview: " + request.style());
 			}
 			catch (Exception e) {
 				if (g == generation.get()) IJ.showStatus("Preview: " + e.getMessage());

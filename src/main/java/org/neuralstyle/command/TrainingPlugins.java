@@ -7,10 +7,19 @@ import ij.gui.GenericDialog;
 import ij.plugin.PlugIn;
 
 import org.neuralstyle.Progress;
+import org.neuralstyle.imagej.ImageJProgress;
+import org.neuralstyle.imagej.Options;
+import org.neuralstyle.imagej.Settings;
+import org.neuralstyle.imagej.StyleLibraryRunner;
 import org.neuralstyle.imagej.TrainingPlot;
+import org.neuralstyle.imagej.TrainingRunner;
+import org.neuralstyle.nn.EngineSettings;
+import org.neuralstyle.stylebank.StyleLibrary;
 
 import java.awt.GraphicsEnvironment;
-import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The ImageJ 1.x entries for training (plugins.config passes the function as the argument):
@@ -24,9 +33,8 @@ public class TrainingPlugins implements PlugIn {
 	static final String PREF = "neuralstyle.train.";
 
 	/** The styles' thumbnails as a labelled stack (the list action in the GUI). */
-	static void showThumbnails(String args) throws Exception {
-		String modelText = Macro.getValue(args, "model", "");
-		var model = org.neuralstyle.stylebank.StyleBankModel.load(org.neuralstyle.stylebank.DefaultModel.resolve(modelText));
+	static void showThumbnails(java.nio.file.Path modelPath) throws Exception {
+		var model = org.neuralstyle.stylebank.StyleBankModel.load(modelPath);
 		ij.ImageStack stack = new ij.ImageStack(96, 96);
 		for (var st : model.styles()) {
 			byte[] png = model.thumbnail(st.id());
@@ -69,9 +77,17 @@ public class TrainingPlugins implements PlugIn {
 		};
 	}
 
+	static Set<String> keys(String arg) {
+		return switch (arg) {
+			case "learn" -> Options.keys(TrainingRunner.LEARN_KEYS, Set.of("more"));
+			case "styles" -> StyleLibraryRunner.KEYS;
+			default -> Options.keys(TrainingRunner.TRAIN_KEYS, Set.of("more"));
+		};
+	}
+
 	@Override
 	public void run(String arg) {
-		org.neuralstyle.imagej.Settings.apply();
+		EngineSettings settings = Settings.current();
 		String options = Macro.getOptions();
 		boolean macro = options != null;
 		String title = switch (arg) {
@@ -79,93 +95,37 @@ public class TrainingPlugins implements PlugIn {
 			case "styles" -> "Manage StyleBank Styles";
 			default -> "Train StyleBank Model";
 		};
-		String args;
-		if (Ij1Doors.headlessMacro(options)) {
-			args = options;
+		Options o;
+		try {
+			o = Ij1Doors.macroOptions(options, keys(arg));
+			if (!Ij1Doors.headlessMacro(options)) o = dialog(arg, title, macro);
+			if (o == null) return; // cancelled
+			if (o.has("more")) {
+				// the dialog's free field: more settings as key=value, checked like the rest
+				Map<String, String> rest = new LinkedHashMap<>();
+				for (String k : keys(arg)) if (!k.equals("more") && o.raw(k) != null) rest.put(k, o.raw(k));
+				o = Options.of(rest, keys(arg)).with(o.get("more", ""));
+			}
 		}
-		else {
-			GenericDialog gd = new GenericDialog(title);
-			switch (arg) {
-				case "learn" -> {
-					gd.addDirectoryField("model", Prefs.get(PREF + "model", ""), 40);
-					gd.addFileField("style", "", 40);
-					gd.addStringField("id", "", 20);
-					gd.addDirectoryField("content", Prefs.get(PREF + "content", ""), 40);
-					gd.addNumericField("iterations", 2000, 0);
-					gd.addNumericField("size", 256, 0, 6, "pixels (crop size)");
-				}
-				case "styles" -> {
-					gd.addFileField("model", Prefs.get(PREF + "model", ""), 40);
-					gd.addChoice("action", new String[] { "list", "rename", "remove", "export", "import" }, "list");
-					gd.addStringField("style", "", 20);
-					gd.addStringField("name", "", 30);
-					gd.addFileField("file", "", 40);
-					gd.addMessage("rename: style + name; remove/export: style (export writes file);\nimport: file (a .stylebank-style.safetensors)");
-				}
-				default -> {
-					gd.addDirectoryField("content", Prefs.get(PREF + "content", ""), 40);
-					gd.addDirectoryField("styles", Prefs.get(PREF + "styles", ""), 40);
-					gd.addFileField("output", Prefs.get(PREF + "output", ""), 40);
-					gd.addNumericField("iterations", 20000, 0);
-					gd.addNumericField("size", 256, 0, 6, "pixels (crop size)");
-					gd.addNumericField("batch", 4, 0);
-					gd.addCheckbox("resume", false);
-				}
-			}
-			if (!arg.equals("styles")) {
-				gd.addStringField("more", Prefs.get(PREF + arg + ".more", ""), 40);
-				gd.addMessage("more: further settings as key=value (see README), e.g. lr=0.01 style_weight=1e5 t=2 lambda=1");
-			}
-			gd.addHelp(Help.html(title, fields(arg), "Training StyleBank models"));
-			gd.showDialog();
-			if (gd.wasCanceled()) return;
-			StringBuilder sb = new StringBuilder();
-			switch (arg) {
-				case "learn" -> {
-					sb.append("model=[").append(gd.getNextString()).append("] style=[").append(gd.getNextString()).append("]");
-					String id = gd.getNextString().trim();
-					if (!id.isEmpty()) sb.append(" id=").append(id);
-					sb.append(" content=[").append(gd.getNextString()).append("]");
-					sb.append(String.format(Locale.ROOT, " iterations=%d size=%d", (int) gd.getNextNumber(), (int) gd.getNextNumber()));
-				}
-				case "styles" -> {
-					sb.append("model=[").append(gd.getNextString()).append("] action=").append(gd.getNextChoice());
-					String style = gd.getNextString().trim(), name = gd.getNextString().trim(), file = gd.getNextString().trim();
-					if (!style.isEmpty()) sb.append(" style=").append(style);
-					if (!name.isEmpty()) sb.append(" name=[").append(name).append("]");
-					if (!file.isEmpty()) sb.append(" file=[").append(file).append("]");
-				}
-				default -> {
-					String content = gd.getNextString(), styles = gd.getNextString(), output = gd.getNextString();
-					sb.append("content=[").append(content).append("] styles=[").append(styles).append("] output=[").append(output).append("]");
-					sb.append(String.format(Locale.ROOT, " iterations=%d size=%d batch=%d", (int) gd.getNextNumber(), (int) gd.getNextNumber(),
-						(int) gd.getNextNumber()));
-					if (gd.getNextBoolean()) sb.append(" resume=true");
-					if (!macro) {
-						Prefs.set(PREF + "content", content);
-						Prefs.set(PREF + "styles", styles);
-						Prefs.set(PREF + "output", output);
-					}
-				}
-			}
-			if (!arg.equals("styles")) {
-				String more = gd.getNextString();
-				sb.append(' ').append(more);
-				if (!macro) Prefs.set(PREF + arg + ".more", more);
-			}
-			args = sb.toString();
+		catch (Exception e) {
+			Ij1Doors.refuse(title, macro, e);
+			return;
 		}
 		try {
-			TrainingPlot plot = GraphicsEnvironment.isHeadless() ? null : new TrainingPlot(title + ": loss");
-			String message = switch (arg) {
-				case "learn" -> Headless.learnStyle(args, plot);
-				case "styles" -> Headless.manageStyles(args);
-				default -> Headless.train(args, plot);
-			};
-			if (message.startsWith("Error: ")) throw new IllegalArgumentException(message.substring(7));
+			TrainingPlot plot = GraphicsEnvironment.isHeadless() || arg.equals("styles") ? null : new TrainingPlot(title + ": loss");
+			Progress progress = new ImageJProgress(IJ.getInstance() == null);
+			String message;
+			switch (arg) {
+				case "learn" -> message = TrainingRunner.learn(TrainingRunner.LearnRequest.from(o, settings), progress, plot, IJ::log).message();
+				case "styles" -> {
+					var request = StyleLibraryRunner.request(o, settings);
+					message = StyleLibraryRunner.run(request);
+					if (request.action() == StyleLibrary.Action.LIST && !GraphicsEnvironment.isHeadless()) showThumbnails(request.model());
+				}
+				default -> message = TrainingRunner.train(TrainingRunner.TrainRequest.from(o, settings), progress, plot, IJ::log).message();
+			}
 			IJ.log(message);
 			IJ.showStatus(message.lines().findFirst().orElse(""));
-			if (arg.equals("styles") && args.contains("action=list") && !GraphicsEnvironment.isHeadless()) showThumbnails(args);
 		}
 		catch (Progress.CancelledException e) {
 			IJ.log(title + ": cancelled" + (arg.equals("train") || arg.isEmpty() ? " (a checkpoint was saved; resume=true continues)" : ""));
@@ -175,5 +135,82 @@ public class TrainingPlugins implements PlugIn {
 			IJ.error(title, e.getMessage() != null ? e.getMessage() : e.toString());
 			if (macro) Macro.abort();
 		}
+	}
+
+	/** The dialog of each function; its fields (and "more") as options, or null when cancelled. */
+	private static Options dialog(String arg, String title, boolean macro) {
+		GenericDialog gd = new GenericDialog(title);
+		switch (arg) {
+			case "learn" -> {
+				gd.addDirectoryField("model", Prefs.get(PREF + "model", ""), 40);
+				gd.addFileField("style", "", 40);
+				gd.addStringField("id", "", 20);
+				gd.addDirectoryField("content", Prefs.get(PREF + "content", ""), 40);
+				gd.addNumericField("iterations", 2000, 0);
+				gd.addNumericField("size", 256, 0, 6, "pixels (crop size)");
+			}
+			case "styles" -> {
+				gd.addFileField("model", Prefs.get(PREF + "model", ""), 40);
+				gd.addChoice("action", new String[] { "list", "rename", "remove", "export", "import" }, "list");
+				gd.addStringField("style", "", 20);
+				gd.addStringField("name", "", 30);
+				gd.addFileField("file", "", 40);
+				gd.addMessage("rename: style + name; remove/export: style (export writes file);\nimport: file (a .stylebank-style.safetensors)");
+			}
+			default -> {
+				gd.addDirectoryField("content", Prefs.get(PREF + "content", ""), 40);
+				gd.addDirectoryField("styles", Prefs.get(PREF + "styles", ""), 40);
+				gd.addFileField("output", Prefs.get(PREF + "output", ""), 40);
+				gd.addNumericField("iterations", 20000, 0);
+				gd.addNumericField("size", 256, 0, 6, "pixels (crop size)");
+				gd.addNumericField("batch", 4, 0);
+				gd.addCheckbox("resume", false);
+			}
+		}
+		if (!arg.equals("styles")) {
+			gd.addStringField("more", Prefs.get(PREF + arg + ".more", ""), 40);
+			gd.addMessage("more: further settings as key=value (see README), e.g. lr=0.01 style_weight=1e5 t=2 lambda=1");
+		}
+		gd.addHelp(Help.html(title, fields(arg), "Training StyleBank models"));
+		gd.showDialog();
+		if (gd.wasCanceled()) return null;
+		Map<String, String> v = new LinkedHashMap<>();
+		switch (arg) {
+			case "learn" -> {
+				v.put("model", gd.getNextString());
+				v.put("style", gd.getNextString());
+				v.put("id", gd.getNextString().trim());
+				v.put("content", gd.getNextString());
+				v.put("iterations", String.valueOf((int) gd.getNextNumber()));
+				v.put("size", String.valueOf((int) gd.getNextNumber()));
+			}
+			case "styles" -> {
+				v.put("model", gd.getNextString());
+				v.put("action", gd.getNextChoice());
+				v.put("style", gd.getNextString().trim());
+				v.put("name", gd.getNextString().trim());
+				v.put("file", gd.getNextString().trim());
+			}
+			default -> {
+				v.put("content", gd.getNextString());
+				v.put("styles", gd.getNextString());
+				v.put("output", gd.getNextString());
+				v.put("iterations", String.valueOf((int) gd.getNextNumber()));
+				v.put("size", String.valueOf((int) gd.getNextNumber()));
+				v.put("batch", String.valueOf((int) gd.getNextNumber()));
+				if (gd.getNextBoolean()) v.put("resume", "true");
+				if (!macro) {
+					Prefs.set(PREF + "content", v.get("content"));
+					Prefs.set(PREF + "styles", v.get("styles"));
+					Prefs.set(PREF + "output", v.get("output"));
+				}
+			}
+		}
+		if (!arg.equals("styles")) {
+			String more = gd.getNextString();
+			v.put("more", more);
+			if (!macro) Prefs.set(PREF + arg + ".more", more);
+		}
+		return Options.of(v, keys(arg));
 	}
 }

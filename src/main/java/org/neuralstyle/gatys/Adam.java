@@ -7,15 +7,10 @@ public final class Adam {
 	private double[] m;
 	private double[] v;
 	private int t;
-	private double value = Double.NaN;
 
 	public Adam(double learningRate) {
 		if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be positive");
 		this.lr = learningRate;
-	}
-
-	public double value() {
-		return value;
 	}
 
 	/**
@@ -30,7 +25,7 @@ public final class Adam {
 			v = new double[n];
 		}
 		float[] g = new float[n];
-		value = f.evaluate(x, g);
+		double value = f.evaluate(x, g);
 		if (!Double.isFinite(value)) return value;
 		for (float gi : g) if (!Float.isFinite(gi)) return value;
 		t++;

@@ -30,25 +30,26 @@ public final class FeatureNetworks {
 	 * @param choice   auto, vgg19, vgg16 or offline
 	 * @param pooling  max or average (null: average for VGG weights, max for the offline network)
 	 * @param download whether the user agreed to download missing weights
+	 * @param models   the models folder (where VGG weights are)
 	 * @param log      receives a line for the user (e.g. "using the offline network")
 	 */
-	public static synchronized Vgg get(String choice, Vgg.Pooling pooling, boolean download, Device device, Progress progress,
-		Consumer<String> log) throws IOException
+	public static synchronized Vgg get(String choice, Vgg.Pooling pooling, boolean download, Path models, Device device,
+		Progress progress, Consumer<String> log) throws IOException
 	{
 		String c = choice == null || choice.isBlank() ? "auto" : choice.trim().toLowerCase(Locale.ROOT);
 		Vgg.Arch arch = null;
 		switch (c) {
 			case "auto" -> {
-				if (VggWeights.present(Vgg.Arch.VGG19)) arch = Vgg.Arch.VGG19;
+				if (VggWeights.present(models, Vgg.Arch.VGG19)) arch = Vgg.Arch.VGG19;
 				else log.accept("No VGG weights installed: using the offline random-weight network (lower quality). "
-					+ VggWeights.missingMessage(Vgg.Arch.VGG19));
+					+ VggWeights.missingMessage(models, Vgg.Arch.VGG19));
 			}
 			case OFFLINE -> { }
 			default -> arch = Vgg.Arch.parse(c);
 		}
-		Path file = arch == null ? null : VggWeights.file(arch);
+		Path file = arch == null ? null : VggWeights.file(models, arch);
 		if (file != null && !Files.isRegularFile(file)) {
-			if (!download) throw new IllegalArgumentException(VggWeights.missingMessage(arch));
+			if (!download) throw new IllegalArgumentException(VggWeights.missingMessage(models, arch));
 			log.accept("Downloading " + VggWeights.url(arch) + " to " + file);
 			Download.fetch(VggWeights.url(arch), file, progress);
 		}

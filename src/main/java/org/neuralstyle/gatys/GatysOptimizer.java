@@ -1,5 +1,7 @@
 package org.neuralstyle.gatys;
 
+import org.neuralstyle.nn.Losses;
+import org.neuralstyle.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -8,7 +10,6 @@ import ai.djl.training.GradientCollector;
 import org.neuralstyle.Progress;
 import org.neuralstyle.image.Colour;
 import org.neuralstyle.image.Resize;
-import org.neuralstyle.imagej.MemoryBudget;
 import org.neuralstyle.nn.Autograd;
 import org.neuralstyle.nn.Vgg;
 
@@ -63,12 +64,13 @@ public final class GatysOptimizer {
 	/**
 	 * Runs the optimisation. With regions, each region's style acts only there; with
 	 * {@code keepOutside}, pixels outside all regions are finally blended back to the content
-	 * image with the soft outside mask (1 - sum of masks).
+	 * image with the soft outside mask (1 - sum of masks). No memory budget: tiles only when
+	 * settings.tile asks for them.
 	 */
 	public static Result run(Vgg vgg, float[] content, int cw, int ch, List<StyleImage> styles, List<Region> regions,
 		boolean keepOutside, GatysSettings s, Progress progress, Preview preview)
 	{
-		return run(vgg, content, cw, ch, styles, regions, keepOutside, s, progress, preview, MemoryBudget.bytes(vgg.device()));
+		return run(vgg, content, cw, ch, styles, regions, keepOutside, s, progress, preview, Long.MAX_VALUE);
 	}
 
 	/**
@@ -302,7 +304,7 @@ public final class GatysOptimizer {
 				for (String l : s.styleLayers().keySet()) {
 					NDArray blend = null;
 					for (int k = 0; k < styles.size(); k++) {
-						NDArray part = perStyle.get(k).get(l).mul((float) (styles.get(k).weight / sum));
+						NDArray part = Scalars.times(perStyle.get(k).get(l), styles.get(k).weight / sum);
 						blend = blend == null ? part : blend.add(part);
 					}
 					blended.put(l, blend);
@@ -364,7 +366,7 @@ public final class GatysOptimizer {
 			Map<String, NDArray> g = new HashMap<>();
 			for (String l : s.styleLayers().keySet()) {
 				NDArray sum = sums.get(l);
-				g.put(l, sum.div((float) (sum.getShape().get(0) * counts.get(l))));
+				g.put(l, Scalars.over(sum, (double) sum.getShape().get(0) * counts.get(l)));
 				sum.close();
 			}
 			return g;
@@ -441,12 +443,12 @@ public final class GatysOptimizer {
 					for (int r = 0; r < targets.size(); r++) {
 						if (targets.get(r) == null) continue; // a region outside this tile
 						NDArray g = Losses.gram(f.get(l), guided ? layerMasks.get(l).get(r) : null);
-						style = style.add(Losses.style(g, targets.get(r)).mul(e.getValue().floatValue()));
+						style = style.add(Scalars.times(Losses.style(g, targets.get(r)), e.getValue()));
 					}
 				}
 				NDArray tv = Losses.totalVariation(img);
-				NDArray total = content.mul((float) s.contentWeight()).add(style.mul((float) s.styleWeight()))
-					.add(tv.mul((float) s.tvWeight()));
+				NDArray total = Scalars.times(content, s.contentWeight()).add(Scalars.times(style, s.styleWeight()))
+					.add(Scalars.times(tv, s.tvWeight()));
 				session.backward(gc, total);
 				float[] g = img.getGradient().toFloatArray();
 				System.arraycopy(g, 0, gradient, 0, g.length);

@@ -8,11 +8,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Where VGG weights live and come from. The models folder is, in order: the system property
- * {@code neuralstyle.models}, the environment variable {@code NEURALSTYLE_MODELS},
- * {@code <ImageJ or Fiji folder>/models/neural-style} when running inside ImageJ/Fiji
- * (property {@code ij.dir}), else {@code ~/.neural-style/models}. The files are timm's
- * torchvision ports (BSD-3-Clause, torchvision's weights) in safetensors format.
+ * Where VGG weights live and come from: in the models folder of the settings
+ * ({@link org.neuralstyle.nn.EngineSettings#modelsFolder()}). The files are timm's torchvision
+ * ports (BSD-3-Clause, torchvision's weights) in safetensors format.
  */
 public final class VggWeights {
 
@@ -27,27 +25,18 @@ public final class VggWeights {
 		return arch.name().toLowerCase(Locale.ROOT) + ".tv_in1k.safetensors";
 	}
 
-	public static Path folder() {
-		String p = System.getProperty("neuralstyle.models");
-		if (p == null || p.isBlank()) p = System.getenv("NEURALSTYLE_MODELS");
-		if (p != null && !p.isBlank()) return Path.of(p);
-		String ij = System.getProperty("ij.dir");
-		if (ij != null && !ij.isBlank() && Files.isDirectory(Path.of(ij))) return Path.of(ij, "models", "neural-style");
-		return Path.of(System.getProperty("user.home"), ".neural-style", "models");
+	public static Path file(Path folder, Vgg.Arch arch) {
+		return folder.resolve(fileName(arch));
 	}
 
-	public static Path file(Vgg.Arch arch) {
-		return folder().resolve(fileName(arch));
-	}
-
-	public static boolean present(Vgg.Arch arch) {
-		return Files.isRegularFile(file(arch));
+	public static boolean present(Path folder, Vgg.Arch arch) {
+		return Files.isRegularFile(file(folder, arch));
 	}
 
 	/** The message for a missing file: what to download and where to put it. */
-	public static String missingMessage(Vgg.Arch arch) {
+	public static String missingMessage(Path folder, Vgg.Arch arch) {
 		return arch.name().toLowerCase(Locale.ROOT) + " weights are not installed. Download " + url(arch) + " and save it as "
-			+ file(arch) + " (or run again with download=true to let the plugin fetch and verify it; about "
+			+ file(folder, arch) + " (or run again with download=true to let the plugin fetch and verify it; about "
 			+ (arch == Vgg.Arch.VGG19 ? "548" : "528") + " MB).";
 	}
 }

@@ -76,4 +76,11 @@ public final class ImagePlanes {
 		ArrayImg<ARGBType, IntArray> img = ImgTensors.toArgb(t);
 		return new ColorProcessor((int) img.dimension(0), (int) img.dimension(1), img.update(null).getCurrentStorageArray());
 	}
+
+	/** One plane as RGB in [0, 1] (CHW; greyscale through its display range), by the same rules as {@link #toTensor}. */
+	public static float[] rgb(ImagePlus imp, int slice) {
+		try (NDManager m = org.neuralstyle.nn.Engines.pytorch().newBaseManager(ai.djl.Device.cpu())) {
+			return toTensor(imp, slice, m).toFloatArray();
+		}
+	}
 }

@@ -11,12 +11,16 @@ import ij.gui.Roi;
 
 import org.neuralstyle.Progress;
 import org.neuralstyle.image.RegionMasks;
+import org.neuralstyle.nn.EngineSettings;
 import org.neuralstyle.nn.Engines;
+import org.neuralstyle.nn.MemoryBudget;
 import org.neuralstyle.nn.NativeMemory;
+import org.neuralstyle.stylebank.DefaultModel;
 import org.neuralstyle.stylebank.ModelCache;
 import org.neuralstyle.stylebank.StyleBankModel;
 import org.neuralstyle.stylebank.StyleBankNetwork;
 import org.neuralstyle.stylebank.StyleMix;
+import org.neuralstyle.stylebank.TiledInference;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,13 +57,31 @@ public final class RegionStyleRunner {
 	 * outside: keep, reconstruct or a style; feather radius in pixels; fusion mode; device.
 	 */
 	public record Request(Path model, String styles, String outside, double feather,
-		StyleBankNetwork.Fusion fusion, Engines.DeviceChoice device)
+		StyleBankNetwork.Fusion fusion, Engines.DeviceChoice device, EngineSettings settings)
 	{
+		/** The options every door reads for this function (doors add where the regions come from, files, in_place). */
+		public static final Set<String> KEYS = Set.of("model", "styles", "outside", "feather", "fusion", "device");
+
 		public Request {
 			if (model == null) throw new IllegalArgumentException("no model given: choose a StyleBank model folder or .zip");
 			if (!(feather >= 0) || feather > 1000) throw new IllegalArgumentException("feather must be between 0 and 1000 pixels, got " + feather);
 			if (fusion == null) fusion = StyleBankNetwork.Fusion.REGION_AWARE;
 			if (device == null) device = Engines.DeviceChoice.AUTO;
+			if (settings == null) throw new IllegalArgumentException("no settings");
+		}
+
+		/** With the settings in effect now ({@link Settings#current()}). */
+		public Request(Path model, String styles, String outside, double feather, StyleBankNetwork.Fusion fusion,
+			Engines.DeviceChoice device)
+		{
+			this(model, styles, outside, feather, fusion, device, Settings.current());
+		}
+
+		/** model, styles (ROI_NAME:STYLE,...), outside (keep, reconstruct or a style), feather, fusion, device. */
+		public static Request from(Options o, EngineSettings settings) throws java.io.IOException {
+			return new Request(DefaultModel.resolve(o.get("model", ""), settings.modelsFolder()), o.get("styles", ""),
+				o.get("outside", "keep"), o.number("feather", DEFAULT_FEATHER), StyleBankNetwork.Fusion.parse(o.get("fusion", "")),
+				o.device(settings.device()), settings);
 		}
 	}
 
@@ -75,12 +97,13 @@ public final class RegionStyleRunner {
 			throw new IllegalArgumentException("model not found: " + request.model() + " (choose a StyleBank model folder or .zip)");
 		}
 		MemoryBudget.checkHeap(source.getWidth(), source.getHeight());
+		Engines.configure(request.settings());
 		return Engines.withPluginClassLoader(() -> run(source, rois, request, progress));
 	}
 
 	/** Which style each ROI gets: from the mapping, else its "style" property, else its name. */
 	public static List<StyleMix> assign(List<Roi> rois, String mappingText, StyleBankModel model) {
-		Map<String, String> mapping = parseMapping(mappingText);
+		Map<String, String> mapping = RegionMapping.parse(mappingText);
 		Set<String> names = new LinkedHashSet<>();
 		List<StyleMix> out = new ArrayList<>();
 		for (int i = 0; i < rois.size(); i++) {
@@ -110,33 +133,18 @@ public final class RegionStyleRunner {
 		return out;
 	}
 
-	static Map<String, String> parseMapping(String text) {
-		Map<String, String> m = new LinkedHashMap<>();
-		if (text == null || text.isBlank()) return m;
-		for (String entry : text.split(",")) {
-			if (entry.isBlank()) continue;
-			int colon = entry.indexOf(':');
-			if (colon <= 0 || colon == entry.length() - 1) {
-				throw new IllegalArgumentException("styles= entry '" + entry.trim() + "' must be ROI_NAME:STYLE");
-			}
-			String name = entry.substring(0, colon).trim();
-			if (m.put(name, entry.substring(colon + 1).trim()) != null) {
-				throw new IllegalArgumentException("styles= names region '" + name + "' twice");
-			}
-		}
-		return m;
-	}
-
 	private static ImagePlus run(ImagePlus source, List<Roi> rois, Request request, Progress progress) throws Exception {
 		progress.report(0, 1, "Loading model " + request.model().getFileName());
-		StyleBankNetwork net = ModelCache.network(request.model(), Engines.device(request.device()));
+		Device device = Engines.device(request.device());
+		StyleBankNetwork net = ModelCache.network(request.model(), device, request.settings().half().on(device));
 		StyleBankModel model = net.model();
 		List<StyleMix> styles = assign(rois, request.styles(), model);
 		Outside outside = Outside.parse(request.outside(), model);
 		int w = source.getWidth(), h = source.getHeight();
 		for (int i = 0; i < rois.size(); i++) RoiMasks.mask(rois.get(i), RoiMasks.name(rois.get(i), i), w, h); // fail early
 
-		int tile = MemoryBudget.tileSize(w, h, model.channels()[0], net.device());
+		int tile = TiledInference.tileSize(w, h, model.channels()[0], MemoryBudget.bytes(device, request.settings()));
+		boolean fast = request.settings().tiling() == EngineSettings.Tiling.FAST;
 		int n = source.getStackSize();
 		ImageStack out = new ImageStack(w, h);
 		Map<List<Integer>, PlaneMasks> cache = new HashMap<>();
@@ -152,10 +160,10 @@ public final class RegionStyleRunner {
 					NDArray y;
 					if (masks.regions.isEmpty()) {
 						y = outside.keepOriginal() ? x
-							: StyleBankRunner.stylize(net, x, null, List.of(outside.mix()), request.fusion(), tile, progress);
+							: StyleBankRunner.stylize(net, x, null, List.of(outside.mix()), request.fusion(), tile, fast, progress);
 					}
 					else {
-						y = StyleBankRunner.stylize(net, x, masks.regions, masks.mixes, request.fusion(), tile, progress);
+						y = StyleBankRunner.stylize(net, x, masks.regions, masks.mixes, request.fusion(), tile, fast, progress);
 						if (outside.keepOriginal() && masks.outside != null) {
 							// pixel-space blend with the soft outside mask: untouched pixels stay bit-identical
 							NDArray keep = slice.create(masks.outside, new Shape(1, 1, h, w));

@@ -4,10 +4,11 @@ import ij.IJ;
 import ij.ImagePlus;
 import ij.io.FileSaver;
 
+import org.neuralstyle.nn.AtomicFiles;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 import javax.imageio.ImageIO;
@@ -70,27 +71,18 @@ public final class ResultFiles {
 		if (!Files.isWritable(dir)) throw new IllegalArgumentException("no permission to write in " + dir + "; choose another output");
 	}
 
-	/** Writes a small file whole: into a temporary file beside it, then renamed, so a failure leaves nothing half-written. */
-	public static void writeFile(Path file, byte[] bytes) throws IOException {
+	/** Checks that a file can be written there (its folder exists and is writable, it is not a folder) before any work. */
+	public static void checkFileWritable(Path file) {
 		Path abs = file.toAbsolutePath();
 		checkFolder(abs.getParent());
 		if (Files.isDirectory(abs)) throw new IllegalArgumentException("output is a folder, not a file: " + file);
-		Path tmp = abs.resolveSibling("." + abs.getFileName() + ".partial-" + ProcessHandle.current().pid());
-		try {
-			Files.write(tmp, bytes);
-			Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-		}
-		finally {
-			Files.deleteIfExists(tmp);
-		}
 	}
 
 	public static void save(ImagePlus imp, Path output) throws IOException {
 		checkWritable(output);
 		String ext = extension(output);
 		Path abs = output.toAbsolutePath();
-		Path tmp = abs.resolveSibling("." + abs.getFileName() + ".partial-" + ProcessHandle.current().pid() + "." + ext);
-		try {
+		AtomicFiles.write(abs, "." + ext, tmp -> {
 			if (ext.equals("png")) {
 				if (imp.getStackSize() > 1) {
 					throw new IllegalArgumentException("a PNG holds one image but the result has " + imp.getStackSize()
@@ -105,11 +97,7 @@ public final class ResultFiles {
 				boolean ok = imp.getStackSize() > 1 ? saver.saveAsTiffStack(tmp.toString()) : saver.saveAsTiff(tmp.toString());
 				if (!ok) throw new IOException("could not write " + tmp);
 			}
-			Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-		}
-		finally {
-			Files.deleteIfExists(tmp);
-		}
+		});
 	}
 
 	private static String extension(Path p) {

@@ -8,8 +8,11 @@ import ij.ImagePlus;
 import ij.ImageStack;
 
 import org.neuralstyle.Progress;
+import org.neuralstyle.nn.EngineSettings;
 import org.neuralstyle.nn.Engines;
+import org.neuralstyle.nn.MemoryBudget;
 import org.neuralstyle.nn.NativeMemory;
+import org.neuralstyle.stylebank.DefaultModel;
 import org.neuralstyle.stylebank.ModelCache;
 import org.neuralstyle.stylebank.StyleBankNetwork;
 import org.neuralstyle.stylebank.StyleMix;
@@ -18,6 +21,7 @@ import ai.djl.engine.EngineException;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,14 +33,37 @@ import java.nio.file.Path;
  */
 public final class StyleBankRunner {
 
-	/** What to run: model file or folder, style text (see {@link StyleMix}), device. */
-	public record Request(Path model, String style, Engines.DeviceChoice device) {
+	/** What to run: model file or folder, style text (see {@link StyleMix}), device, and the plugin's settings. */
+	public record Request(Path model, String style, Engines.DeviceChoice device, EngineSettings settings) {
+		/** The options every door reads for this function (doors add their own: input and output files, in_place). */
+		public static final Set<String> KEYS = Set.of("model", "style", "mix", "device");
+
 		public Request {
 			if (model == null) throw new IllegalArgumentException("no model given: choose a StyleBank model folder or .zip");
 			if (style == null) style = "";
 			if (device == null) device = Engines.DeviceChoice.AUTO;
+			if (settings == null) throw new IllegalArgumentException("no settings");
+		}
+
+		/** With the settings in effect now ({@link Settings#current()}). */
+		public Request(Path model, String style, Engines.DeviceChoice device) {
+			this(model, style, device, Settings.current());
+		}
+
+		/**
+		 * model (a folder or .zip; empty or "default": the default model), style (an id or name,
+		 * 'id1:w1,id2:w2' or 'reconstruction'), mix (a fusion; when given it replaces style), device.
+		 */
+		public static Request from(Options o, EngineSettings settings) throws java.io.IOException {
+			String mix = o.get("mix", "").trim();
+			String style = mix.isEmpty() ? o.require("style", "a style id, 'id1:w1,id2:w2' for a mix, or 'reconstruction'") : mix;
+			return new Request(DefaultModel.resolve(o.get("model", ""), settings.modelsFolder()), style, o.device(settings.device()),
+				settings);
 		}
 	}
+
+	/** The result image's property that says how it was tiled (absent when untiled). */
+	public static final String TILING = "neuralstyle.tiling";
 
 	private StyleBankRunner() {}
 
@@ -47,15 +74,18 @@ public final class StyleBankRunner {
 				+ " (choose a StyleBank model folder or .zip)");
 		}
 		MemoryBudget.checkHeap(source.getWidth(), source.getHeight());
+		Engines.configure(request.settings());
 		return Engines.withPluginClassLoader(() -> run(source, request, progress));
 	}
 
 	private static ImagePlus run(ImagePlus source, Request request, Progress progress) throws Exception {
 		progress.report(0, 1, "Loading model " + request.model().getFileName());
 		Device device = Engines.device(request.device());
-		StyleBankNetwork net = ModelCache.network(request.model(), device);
+		StyleBankNetwork net = ModelCache.network(request.model(), device, request.settings().half().on(device));
 		StyleMix mix = StyleMix.parse(request.style(), net.model());
-		int tile = MemoryBudget.tileSize(source.getWidth(), source.getHeight(), net.model().channels()[0], device);
+		int tile = TiledInference.tileSize(source.getWidth(), source.getHeight(), net.model().channels()[0],
+			MemoryBudget.bytes(device, request.settings()));
+		boolean fast = request.settings().tiling() == EngineSettings.Tiling.FAST;
 		int n = source.getStackSize();
 		ImageStack in = source.getStack();
 		ImageStack out = new ImageStack(source.getWidth(), source.getHeight());
@@ -66,17 +96,47 @@ public final class StyleBankRunner {
 				try (NDManager slice = manager.newSubManager()) {
 					NDArray x = ImagePlanes.toTensor(source, i, slice);
 					out.addSlice(in.getSliceLabel(i), ImagePlanes.toColorProcessor(stylize(net, x, null, List.of(mix),
-						StyleBankNetwork.Fusion.PAPER, tile, progress)));
+						StyleBankNetwork.Fusion.PAPER, tile, fast, progress)));
 				}
 			}
 		}
 		NativeMemory.trim(); // the freed maps back to the system (see NativeMemory)
 		progress.report(n, n, "Stylized with " + mix.label());
-		return resultImage(source, out, source.getShortTitle() + "-" + mix.label());
+		ImagePlus result = resultImage(source, out, source.getShortTitle() + "-" + mix.label());
+		if (tile > 0) result.setProperty(TILING, "tiles of " + tile + " px (" + (fast ? "fast" : "exact") + " tiling)");
+		return result;
 	}
 
-	/** For tests: a pass over more input pixels than this fails as if out of memory (0 = off). */
-	static volatile long simulatedMemoryLimitPixels;
+	/** What runs one pass of the network; tests put a fake here to simulate running out of memory (CSBDeep does the same). */
+	interface Pass {
+		NDArray run(StyleBankNetwork net, NDArray x, List<float[]> masks, List<StyleMix> mixes, StyleBankNetwork.Fusion fusion);
+	}
+
+	/** What runs a tiled pass (as {@link Pass}, on CHW arrays). */
+	interface TiledPass {
+		float[] run(StyleBankNetwork net, float[] chw, int w, int h, List<float[]> masks, List<StyleMix> mixes,
+			StyleBankNetwork.Fusion fusion, int tile, boolean fast, Progress progress);
+	}
+
+	static Pass whole = StyleBankRunner::wholePass;
+	static TiledPass tiled = StyleBankRunner::tiledPass;
+
+	private static NDArray wholePass(StyleBankNetwork net, NDArray x, List<float[]> masks, List<StyleMix> mixes,
+		StyleBankNetwork.Fusion fusion)
+	{
+		if (masks == null) return net.apply(x, mixes.get(0));
+		int h = (int) x.getShape().get(2), w = (int) x.getShape().get(3);
+		List<NDArray> m = new ArrayList<>();
+		for (float[] mask : masks) m.add(x.getManager().create(mask, new Shape(1, 1, h, w)));
+		return net.applyRegions(x, m, mixes, fusion);
+	}
+
+	private static float[] tiledPass(StyleBankNetwork net, float[] chw, int w, int h, List<float[]> masks, List<StyleMix> mixes,
+		StyleBankNetwork.Fusion fusion, int tile, boolean fast, Progress progress)
+	{
+		return fast ? TiledInference.applyFast(net, chw, w, h, masks, mixes, fusion, tile, MemoryBudget.FAST_STATISTICS_SIDE, progress)
+			: TiledInference.apply(net, chw, w, h, masks, mixes, fusion, tile, progress);
+	}
 
 	/**
 	 * One plane (1 x 3 x H x W) through the network: whole when {@code tile} is 0, else in exact
@@ -85,17 +145,13 @@ public final class StyleBankRunner {
 	 * {@code masks} (full-size, normalised) with one mix each, or null for {@code mixes.get(0)} everywhere.
 	 */
 	static NDArray stylize(StyleBankNetwork net, NDArray x, List<float[]> masks, List<StyleMix> mixes, StyleBankNetwork.Fusion fusion,
-		int tile, Progress progress)
+		int tile, boolean fast, Progress progress)
 	{
 		int h = (int) x.getShape().get(2), w = (int) x.getShape().get(3);
 		int t = tile;
 		if (t == 0) {
 			try {
-				simulateMemory((long) w * h);
-				if (masks == null) return net.apply(x, mixes.get(0));
-				List<NDArray> m = new ArrayList<>();
-				for (float[] mask : masks) m.add(x.getManager().create(mask, new Shape(1, 1, h, w)));
-				return net.applyRegions(x, m, mixes, fusion);
+				return whole.run(net, x, masks, mixes, fusion);
 			}
 			catch (OutOfMemoryError | EngineException e) {
 				if (!outOfMemory(e)) throw e;
@@ -106,10 +162,7 @@ public final class StyleBankRunner {
 		float[] in = x.toFloatArray();
 		while (true) {
 			try {
-				simulateMemory((long) (t + 2 * TiledInference.MARGIN) * (t + 2 * TiledInference.MARGIN));
-				float[] y = MemoryBudget.fastTiling()
-					? TiledInference.applyFast(net, in, w, h, masks, mixes, fusion, t, MemoryBudget.FAST_STATISTICS_SIDE, progress)
-					: TiledInference.apply(net, in, w, h, masks, mixes, fusion, t, progress);
+				float[] y = tiled.run(net, in, w, h, masks, mixes, fusion, t, fast, progress);
 				return x.getManager().create(y, new Shape(1, 3, h, w));
 			}
 			catch (OutOfMemoryError | EngineException e) {
@@ -122,11 +175,6 @@ public final class StyleBankRunner {
 				progress.report(0, 1, "Out of memory; retrying in tiles of " + t + " pixels");
 			}
 		}
-	}
-
-	private static void simulateMemory(long pixels) {
-		long limit = simulatedMemoryLimitPixels;
-		if (limit > 0 && pixels > limit) throw new OutOfMemoryError("simulated: " + pixels + " pixels in one pass");
 	}
 
 	/** Java's OutOfMemoryError, or libtorch's allocation failures (CPU "can't allocate", CUDA "out of memory"). */

@@ -48,7 +48,7 @@ public final class TrainingInputs {
 		for (Path p : images(folder, "content")) {
 			ImagePlus imp = ResultFiles.open(p);
 			int w = imp.getWidth(), h = imp.getHeight();
-			float[] rgb = GatysRunner.rgb(imp, 1);
+			float[] rgb = ImagePlanes.rgb(imp, 1);
 			double k = Math.min(1, 2.0 * cropSize / Math.min(w, h));
 			if (k < 1) {
 				int nw = Math.max(8, (int) Math.round(w * k)), nh = Math.max(8, (int) Math.round(h * k));
@@ -68,7 +68,7 @@ public final class TrainingInputs {
 		String base = fileName.contains(".") ? fileName.substring(0, fileName.lastIndexOf('.')) : fileName;
 		String styleId = id == null || id.isBlank() ? idFor(base) : id.trim();
 		String styleName = name == null || name.isBlank() ? prettify(base) : name.trim();
-		return new Trainer.StyleImage(styleId, styleName, GatysRunner.rgb(imp, 1), imp.getWidth(), imp.getHeight(), fileName);
+		return new Trainer.StyleImage(styleId, styleName, ImagePlanes.rgb(imp, 1), imp.getWidth(), imp.getHeight(), fileName);
 	}
 
 	public static List<Trainer.StyleImage> styles(Path folder) throws IOException {

@@ -63,6 +63,8 @@ public final class Convolution {
 	private static final Map<Signature, Plan> PLANS = new ConcurrentHashMap<>();
 	private static volatile boolean nativeBackward;
 	static Kernel kernel = Convolution::compute;
+	/** Where the choice of a plan other than the first is reported (a door sets it; standard error by default). */
+	private static volatile java.util.function.Consumer<String> notes = line -> System.err.println("[style transfer] " + line);
 
 	private Convolution() {}
 
@@ -113,7 +115,11 @@ public final class Convolution {
 		for (Plan p : candidates(s)) {
 			if (p == Plan.NATIVE && !LibTorch.canSwitchOneDnn()) continue;
 			double e = check(s, p);
-			if (e <= TOLERANCE) return p;
+			if (e <= TOLERANCE) {
+				if (!errors.isEmpty()) notes.accept("convolution " + s + ": " + String.join(", ", errors) + " relative error; using "
+					+ p.name().toLowerCase(Locale.ROOT));
+				return p;
+			}
 			errors.add(p.name().toLowerCase(Locale.ROOT) + " " + String.format(Locale.ROOT, "%.2g", e));
 		}
 		throw new IllegalStateException("This machine's libtorch computes wrong convolutions (" + s + "; relative errors: "

@@ -12,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -37,9 +36,15 @@ public final class Download {
 	public record Expected(long size, String sha256) {}
 
 	/** A transfer that receives nothing for this long is abandoned (a stalled connection never hangs the plugin). */
-	static int readTimeoutMillis = 30_000;
+	public static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
 	public static Path fetch(URI uri, Path target, Progress progress) throws IOException {
+		return fetch(uri, target, progress, READ_TIMEOUT);
+	}
+
+	/** As {@link #fetch(URI, Path, Progress)}, abandoning a transfer that receives nothing for {@code readTimeout}. */
+	public static Path fetch(URI uri, Path target, Progress progress, Duration readTimeout) throws IOException {
+		int readTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis());
 		HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
 			.connectTimeout(Duration.ofSeconds(20)).build();
 		try {
@@ -49,8 +54,8 @@ public final class Download {
 					+ "so the download could not be verified; refusing it");
 			}
 			Files.createDirectories(target.toAbsolutePath().getParent());
-			Path tmp = target.toAbsolutePath().resolveSibling(target.getFileName() + ".part-" + ProcessHandle.current().pid());
-			try {
+			MessageDigest sha = MessageDigest.getInstance("SHA-256");
+			AtomicFiles.write(target, "", tmp -> {
 				HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
 				c.setInstanceFollowRedirects(true);
 				c.setConnectTimeout(20_000);
@@ -61,7 +66,6 @@ public final class Download {
 					throw new IOException(uri + ": the server answered HTTP " + code);
 				}
 				long total = expected.size >= 0 ? expected.size : c.getContentLengthLong();
-				MessageDigest sha = MessageDigest.getInstance("SHA-256");
 				long done = 0;
 				try (InputStream in = new DigestInputStream(c.getInputStream(), sha); OutputStream out = Files.newOutputStream(tmp)) {
 					byte[] buf = new byte[1 << 16];
@@ -95,13 +99,9 @@ public final class Download {
 					throw new IOException(uri + ": SHA-256 " + got + " does not match the server's " + expected.sha256
 						+ "; the file is corrupt and was not saved");
 				}
-				Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-				progress.report(1, 1, "Downloaded " + target.getFileName());
-				return target;
-			}
-			finally {
-				Files.deleteIfExists(tmp);
-			}
+			});
+			progress.report(1, 1, "Downloaded " + target.getFileName());
+			return target;
 		}
 		catch (InterruptedException e) {
 			Thread.currentThread().interrupt();

@@ -30,6 +30,7 @@ public final class Engines {
 	}
 
 	private static Engine engine;
+	private static boolean tuneMalloc = true;
 
 	private Engines() {}
 
@@ -46,7 +47,15 @@ public final class Engines {
 		}
 	}
 
-	/** The PyTorch engine, started once per JVM. */
+	/**
+	 * Applies the settings that act when the engine starts (glibc's malloc tuning): called by
+	 * every door before its first use of the engine; later calls change nothing that already started.
+	 */
+	public static synchronized void configure(EngineSettings settings) {
+		if (engine == null) tuneMalloc = settings.tuneMalloc();
+	}
+
+	/** The PyTorch engine, started once per JVM (with the settings of {@link #configure}, else the defaults). */
 	public static synchronized Engine pytorch() {
 		if (engine == null) {
 			if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
@@ -57,7 +66,8 @@ public final class Engines {
 			t.setContextClassLoader(Engines.class.getClassLoader());
 			try {
 				engine = Engine.getEngine("PyTorch");
-				NativeMemory.tune();
+				if (tuneMalloc) NativeMemory.tune();
+				LibTorch.quietWarnings();
 			}
 			catch (RuntimeException | LinkageError e) {
 				throw new IllegalStateException("The PyTorch engine could not start (" + e.getMessage()
@@ -85,27 +95,6 @@ public final class Engines {
 				yield Device.gpu();
 			}
 			case AUTO -> gpus > 0 ? Device.gpu() : Device.cpu();
-		};
-	}
-
-	/**
-	 * Whether StyleBank inference on {@code device} runs its convolutions in float16: the system
-	 * property {@code neuralstyle.half} = {@code false} (default), {@code gpu} (on CUDA devices
-	 * only) or {@code true}. Normalisation statistics and the output stay float32. Off by default:
-	 * against float32 on a photo the output differs by up to about 3/255 (mean 0.2/255;
-	 * HalfPrecisionTest), above the 1/255 we accept silently, and on the CPU float16
-	 * convolutions measured about 2x slower; the speed on a GPU is not measured.
-	 */
-	public static boolean halfPrecision(Device device) {
-		return halfPrecision(System.getProperty("neuralstyle.half", "false"), device);
-	}
-
-	static boolean halfPrecision(String setting, Device device) {
-		return switch (setting.trim().toLowerCase(Locale.ROOT)) {
-			case "false", "off", "no", "" -> false;
-			case "gpu", "cuda" -> device.isGpu();
-			case "true", "on", "yes" -> true;
-			default -> throw new IllegalArgumentException("neuralstyle.half must be false, gpu or true, got '" + setting + "'");
 		};
 	}
 

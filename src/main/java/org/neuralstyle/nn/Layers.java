@@ -22,10 +22,18 @@ public final class Layers {
 
 	/** Reflection padding by p on all four sides (PyTorch "reflect": the edge is not repeated). */
 	public static NDArray reflectPad(NDArray x, int p) {
-		if (p == 0) return x.duplicate();
+		if (p == 0) return same(x);
 		try (NDArray w = padAxis(x, 3, p, p, false)) {
 			return padAxis(w, 2, p, p, false);
 		}
+	}
+
+	/**
+	 * x under a new handle (a view of the same data) that the caller may close: gradients flow
+	 * through it. Not {@code duplicate()}: DJL's copy is cut from the autograd graph.
+	 */
+	static NDArray same(NDArray x) {
+		return x.reshape(x.getShape());
 	}
 
 	/**
@@ -34,7 +42,7 @@ public final class Layers {
 	 */
 	public static NDArray padEnd(NDArray x, int axis, long target) {
 		long n = x.getShape().get(axis);
-		if (target <= n) return x.duplicate();
+		if (target <= n) return same(x);
 		int extra = (int) (target - n);
 		return padAxis(x, axis, 0, extra, extra >= n);
 	}
@@ -180,8 +188,8 @@ public final class Layers {
 		Shape s = x.getShape();
 		float n = s.get(2) * s.get(3);
 		int[] hw = { 2, 3 };
-		try (NDArray sum = x.sum(hw, true); NDArray mean = sum.div(n); NDArray centered = x.sub(mean);
-			NDArray sq = centered.square(); NDArray sqSum = sq.sum(hw, true); NDArray var = sqSum.div(n);
+		try (NDArray sum = x.sum(hw, true); NDArray mean = Scalars.over(sum, n); NDArray centered = x.sub(mean);
+			NDArray sq = centered.square(); NDArray sqSum = sq.sum(hw, true); NDArray var = Scalars.over(sqSum, n);
 			NDArray std = var.add(IN_EPS).sqrt())
 		{
 			return centered.div(std);
@@ -206,7 +214,7 @@ public final class Layers {
 					part = instanceNorm(x); // a region covering the image (masks are at most 1): the plain, fused normalisation
 				}
 				else {
-					try (NDArray massPos = massRaw.maximum(1e-12f); NDArray mx = x.mul(m); NDArray sum = mx.sum(hw, true);
+					try (NDArray massPos = Scalars.atLeast(massRaw, 1e-12); NDArray mx = x.mul(m); NDArray sum = mx.sum(hw, true);
 						NDArray mean = sum.div(massPos); NDArray centered = x.sub(mean); NDArray sq = centered.square();
 						NDArray msq = sq.mul(m); NDArray sqSum = msq.sum(hw, true); NDArray var = sqSum.div(massPos);
 						NDArray std = var.add(IN_EPS).sqrt(); NDArray normed = centered.div(std))
@@ -242,7 +250,7 @@ public final class Layers {
 		Shape s = x.getShape();
 		long n = s.get(0), c = s.get(1), h = s.get(2), w = s.get(3);
 		try (NDArray r = x.reshape(n, c, h / f, f, w / f, f); NDArray sum = r.sum(new int[] { 3, 5 })) {
-			return sum.div((float) (f * f));
+			return Scalars.over(sum, f * f);
 		}
 	}
 

@@ -75,15 +75,40 @@ final class LibTorch {
 		setter.invokeVoid(new Object[] { context, (byte) (on ? 1 : 0) });
 	}
 
+	/**
+	 * Shows libtorch's errors but not its warnings (c10's {@code FLAGS_caffe2_log_level} from
+	 * WARNING to ERROR, what {@code TORCH_CPP_LOG_LEVEL=ERROR} does in Python, where it is read at
+	 * start-up): on CPUs NNPACK does not know, "Could not initialize NNPACK! Reason: Unsupported
+	 * hardware." is printed for every small convolution, thousands of lines in a macro user's
+	 * console. Left alone when the user set {@code TORCH_CPP_LOG_LEVEL}.
+	 */
+	static void quietWarnings() {
+		if (System.getenv("TORCH_CPP_LOG_LEVEL") != null) return;
+		try {
+			Path lib = loaded("/libc10.so");
+			if (lib == null) return;
+			Pointer level = NativeLibrary.getInstance(lib.toString()).getGlobalVariableAddress("FLAGS_caffe2_log_level");
+			if (level.getInt(0) < 2) level.setInt(0, 2);
+		}
+		catch (RuntimeException | LinkageError e) {
+			// another libtorch build: its warnings stay
+		}
+	}
+
 	/** The libtorch_cpu library mapped into this process, or null. */
 	private static Path loadedLibTorch() {
-		if (!Platform.isLinux()) return null;
 		Engines.pytorch();
+		return loaded("/libtorch_cpu.so");
+	}
+
+	/** A library (file name with its slash) mapped into this process, from /proc/self/maps; null elsewhere. */
+	private static Path loaded(String fileName) {
+		if (!Platform.isLinux()) return null;
 		try {
 			List<String> maps = Files.readAllLines(Path.of("/proc/self/maps"));
 			for (String line : maps) {
 				int slash = line.indexOf('/');
-				if (slash >= 0 && line.endsWith("/libtorch_cpu.so")) return Path.of(line.substring(slash));
+				if (slash >= 0 && line.endsWith(fileName)) return Path.of(line.substring(slash));
 			}
 		}
 		catch (IOException e) {

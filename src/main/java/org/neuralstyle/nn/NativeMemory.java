@@ -16,8 +16,9 @@ import com.sun.jna.Platform;
  * {@code malloc_trim(0)} after a stylization hands the free heap pages back.
  *
  * <p>Called through JNA, which DJL already brings: no native code of our own. Only on Linux with
- * glibc; elsewhere, or when {@code -Dneuralstyle.malloc=default} or the environment already sets
- * {@code MALLOC_MMAP_THRESHOLD_}, nothing is changed.
+ * glibc; elsewhere, or when the setting is off ({@link EngineSettings#tuneMalloc()}: {@code
+ * -Dneuralstyle.malloc=default}) or the environment already sets {@code MALLOC_MMAP_THRESHOLD_},
+ * nothing is changed.
  */
 public final class NativeMemory {
 
@@ -36,11 +37,9 @@ public final class NativeMemory {
 
 	private NativeMemory() {}
 
-	/** Whether the tuning applies here: Linux, not switched off, threshold not chosen by the user. */
+	/** Whether the tuning applies here: Linux, threshold not chosen by the user in the environment. */
 	static boolean wanted() {
-		if (!Platform.isLinux()) return false;
-		if ("default".equalsIgnoreCase(System.getProperty("neuralstyle.malloc", "tune").trim())) return false;
-		return System.getenv("MALLOC_MMAP_THRESHOLD_") == null;
+		return Platform.isLinux() && System.getenv("MALLOC_MMAP_THRESHOLD_") == null;
 	}
 
 	private static synchronized LibC libc() {

@@ -173,11 +173,6 @@ public final class Safetensors {
 		return out;
 	}
 
-	/** Writes F32 tensors in the given order. */
-	public static void write(Map<String, Tensor> tensors, OutputStream out) throws IOException {
-		write(tensors, Map.of(), out);
-	}
-
 	/** Writes F32 tensors in the given order, with a "__metadata__" string map if not empty. */
 	public static void write(Map<String, Tensor> tensors, Map<String, String> metadata, OutputStream out) throws IOException {
 		JsonObject header = new JsonObject();

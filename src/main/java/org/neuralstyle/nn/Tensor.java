@@ -35,15 +35,4 @@ public record Tensor(long[] shape, float[] data) {
 		}
 		return -1;
 	}
-
-	/** sum_i w_i t_i for tensors of one shape. */
-	public static Tensor weightedSum(Tensor[] tensors, double[] weights) {
-		float[] out = new float[tensors[0].data.length];
-		for (int t = 0; t < tensors.length; t++) {
-			float[] d = tensors[t].data;
-			float w = (float) weights[t];
-			for (int i = 0; i < out.length; i++) out[i] += w * d[i];
-		}
-		return new Tensor(tensors[0].shape.clone(), out);
-	}
 }

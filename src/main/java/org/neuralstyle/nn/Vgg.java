@@ -99,16 +99,6 @@ public final class Vgg implements AutoCloseable {
 		return out;
 	}
 
-	/** All layer names this network knows: convN_M and reluN_M. */
-	public List<String> layerNames() {
-		List<String> names = new ArrayList<>();
-		for (Conv c : convs) {
-			names.add(c.name);
-			names.add(c.name.replace("conv", "relu"));
-		}
-		return names;
-	}
-
 	public String description() {
 		return description;
 	}

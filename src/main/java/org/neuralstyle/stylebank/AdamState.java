@@ -1,5 +1,6 @@
 package org.neuralstyle.stylebank;
 
+import org.neuralstyle.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -27,17 +28,17 @@ final class AdamState implements AutoCloseable {
 
 	/** One step on {@code param} with its current gradient multiplied by {@code scale} first. */
 	void step(String key, NDArray param, double lr, double scale) {
-		try (NDArray raw = param.getGradient(); NDArray g = raw.mul((float) scale)) {
+		try (NDArray raw = param.getGradient(); NDArray g = Scalars.times(raw, scale)) {
 			NDArray mk = m.computeIfAbsent(key, k -> manager.zeros(param.getShape()));
 			NDArray vk = v.computeIfAbsent(key, k -> manager.zeros(param.getShape()));
 			int t = steps.merge(key, 1, Integer::sum);
-			try (NDArray gm = g.mul(0.1f); NDArray g2 = g.square(); NDArray gv = g2.mul(0.001f)) {
-				mk.muli(0.9f).addi(gm);
-				vk.muli(0.999f).addi(gv);
+			try (NDArray gm = Scalars.times(g, 0.1); NDArray g2 = g.square(); NDArray gv = Scalars.times(g2, 0.001)) {
+				Scalars.timesInPlace(mk, 0.9).addi(gm);
+				Scalars.timesInPlace(vk, 0.999).addi(gv);
 			}
 			double c1 = 1 - Math.pow(0.9, t), c2 = 1 - Math.pow(0.999, t);
-			try (NDArray mh = mk.div((float) c1); NDArray vh = vk.div((float) c2); NDArray root = vh.sqrt();
-				NDArray den = root.add(1e-8f); NDArray ratio = mh.div(den); NDArray step = ratio.mul((float) lr))
+			try (NDArray mh = Scalars.over(mk, c1); NDArray vh = Scalars.over(vk, c2); NDArray root = vh.sqrt();
+				NDArray den = root.add(1e-8f); NDArray ratio = mh.div(den); NDArray step = Scalars.times(ratio, lr))
 			{
 				param.subi(step);
 			}

@@ -5,6 +5,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import org.neuralstyle.nn.AtomicFiles;
 import org.neuralstyle.nn.Safetensors;
 import org.neuralstyle.nn.Tensor;
 
@@ -31,13 +32,13 @@ record Checkpoint(StyleBankModel model, Map<String, Tensor> adam, Map<String, St
 	void save(Path dir, TrainingSettings settings) throws IOException {
 		Files.createDirectories(dir);
 		model.save(dir.resolve("model.stylebank"));
-		StyleBankModel.writeAtomically(dir.resolve("optimizer.safetensors"), Safetensors.toBytes(adam, adamSteps));
+		AtomicFiles.write(dir.resolve("optimizer.safetensors"), Safetensors.toBytes(adam, adamSteps));
 		JsonObject j = new JsonObject();
 		j.addProperty("iteration", iteration);
 		j.addProperty("lastStyleGradNorm", Double.isNaN(lastStyleGradNorm) ? -1 : lastStyleGradNorm);
 		j.add("settings", settings.toJson());
 		j.add("history", GSON.toJsonTree(history));
-		StyleBankModel.writeAtomically(dir.resolve("checkpoint.json"), GSON.toJson(j).getBytes(StandardCharsets.UTF_8));
+		AtomicFiles.write(dir.resolve("checkpoint.json"), GSON.toJson(j).getBytes(StandardCharsets.UTF_8));
 	}
 
 	static Checkpoint load(Path dir) throws IOException {

@@ -21,11 +21,12 @@ public final class ModelCache {
 
 	private ModelCache() {}
 
-	public static synchronized StyleBankNetwork network(Path modelPath, Device device) throws IOException {
-		String key = key(modelPath) + "@" + device;
+	/** The model's network on {@code device}, with float16 convolutions when {@code half} (see {@link StyleBankNetwork}). */
+	public static synchronized StyleBankNetwork network(Path modelPath, Device device, boolean half) throws IOException {
+		String key = key(modelPath) + "@" + device + (half ? "/f16" : "");
 		StyleBankNetwork net = CACHE.remove(key);
 		if (net == null) {
-			net = new StyleBankNetwork(StyleBankModel.load(modelPath), device);
+			net = new StyleBankNetwork(StyleBankModel.load(modelPath), device, half);
 			// a re-written model replaces its older entry
 			String prefix = modelPath.toRealPath() + "|";
 			CACHE.entrySet().removeIf(e -> {
@@ -41,11 +42,6 @@ public final class ModelCache {
 		}
 		CACHE.put(key, net); // most recently used last
 		return net;
-	}
-
-	public static synchronized void clear() {
-		CACHE.values().forEach(StyleBankNetwork::close);
-		CACHE.clear();
 	}
 
 	private static String key(Path p) throws IOException {

@@ -1,5 +1,6 @@
 package org.neuralstyle.stylebank;
 
+import org.neuralstyle.nn.Scalars;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -29,9 +30,9 @@ public final class StyleBankNetwork implements AutoCloseable {
 	private final Map<String, NDArray> half;
 	private final int minSide;
 
-	/** The network on {@code device}, with float16 convolutions where {@link Engines#halfPrecision} says so. */
+	/** The network on {@code device}, float32 throughout. */
 	public StyleBankNetwork(StyleBankModel model, Device device) {
-		this(model, device, Engines.halfPrecision(device));
+		this(model, device, false);
 	}
 
 	/**
@@ -179,7 +180,7 @@ public final class StyleBankNetwork implements AutoCloseable {
 		NDArray bias = null;
 		for (var e : mix.weights().entrySet()) {
 			StyleBankModel.Bank b = model.bank(e.getKey());
-			NDArray bi = bankArray("bank." + e.getKey() + ".bias", b.bias()).mul(e.getValue().floatValue());
+			NDArray bi = Scalars.times(bankArray("bank." + e.getKey() + ".bias", b.bias()), e.getValue());
 			bi.attach(like.getManager());
 			if (bias == null) bias = bi;
 			else {
@@ -192,17 +193,19 @@ public final class StyleBankNetwork implements AutoCloseable {
 
 	/** D1-D3 with region-aware instance normalisation at D1 (half-size masks) and D2 (full-size masks). */
 	private NDArray decodeRegionAware(NDArray f, List<NDArray> half, List<NDArray> full) {
-		NDArray c1 = upsampleConv(f, "decoder.conv1");
-		NDArray d1 = Layers.regionNormRelu(c1, half);
-		c1.close();
-		NDArray c2 = upsampleConv(d1, "decoder.conv2");
-		d1.close();
-		NDArray d2 = Layers.regionNormRelu(c2, full);
-		c2.close();
-		NDArray d3 = conv(d2, "decoder.conv3", 1);
-		d2.close();
-		NDArray out = d3.clip(0f, 1f);
-		d3.close();
+		NDArray a = f;
+		for (Layer l : Layer.DECODER) {
+			NDArray y = l.upsample ? upsampleConv(a, l.tensor) : conv(a, l.tensor, l.stride);
+			if (a != f) a.close();
+			if (l.normalised) {
+				NDArray z = Layers.regionNormRelu(y, l.scale() == 2 ? half : full);
+				y.close();
+				y = z;
+			}
+			a = y;
+		}
+		NDArray out = a.clip(0f, 1f);
+		a.close();
 		return out;
 	}
 
@@ -239,12 +242,13 @@ public final class StyleBankNetwork implements AutoCloseable {
 
 	/** E1-E3: the feature map F. */
 	public NDArray encode(NDArray x) {
-		NDArray a = step(x, "encoder.conv1", 1, true);
-		NDArray b = step(a, "encoder.conv2", 2, true);
-		a.close();
-		NDArray c = step(b, "encoder.conv3", 2, true);
-		b.close();
-		return c;
+		NDArray a = x;
+		for (Layer l : Layer.ENCODER) {
+			NDArray next = step(a, l);
+			if (a != x) a.close();
+			a = next;
+		}
+		return a;
 	}
 
 	/** D1-D3 and the clamp. */
@@ -254,14 +258,15 @@ public final class StyleBankNetwork implements AutoCloseable {
 
 	/** D1-D3, with the final clamp to [0, 1] or without it (training: the clamp would stop gradients). */
 	public NDArray decode(NDArray f, boolean clamp) {
-		NDArray d1 = normRelu(upsampleConv(f, "decoder.conv1"));
-		NDArray d2 = normRelu(upsampleConv(d1, "decoder.conv2"));
-		d1.close();
-		NDArray d3 = step(d2, "decoder.conv3", 1, false);
-		d2.close();
-		if (!clamp) return d3;
-		NDArray out = d3.clip(0f, 1f);
-		d3.close();
+		NDArray a = f;
+		for (Layer l : Layer.DECODER) {
+			NDArray next = step(a, l);
+			if (a != f) a.close();
+			a = next;
+		}
+		if (!clamp) return a;
+		NDArray out = a.clip(0f, 1f);
+		a.close();
 		return out;
 	}
 
@@ -290,8 +295,8 @@ public final class StyleBankNetwork implements AutoCloseable {
 		for (var e : mix.weights().entrySet()) {
 			StyleBankModel.Bank b = model.bank(e.getKey());
 			if (b == null) throw new IllegalArgumentException("model has no style '" + e.getKey() + "'");
-			NDArray wi = bankArray("bank." + e.getKey() + ".weight", b.weight()).mul(e.getValue().floatValue());
-			NDArray bi = bankArray("bank." + e.getKey() + ".bias", b.bias()).mul(e.getValue().floatValue());
+			NDArray wi = Scalars.times(bankArray("bank." + e.getKey() + ".weight", b.weight()), e.getValue());
+			NDArray bi = Scalars.times(bankArray("bank." + e.getKey() + ".bias", b.bias()), e.getValue());
 			wi.attach(f.getManager());
 			bi.attach(f.getManager());
 			if (weight == null) {
@@ -338,9 +343,10 @@ public final class StyleBankNetwork implements AutoCloseable {
 		return ai.djl.pytorch.jni.JniUtils.isGradMode();
 	}
 
-	private NDArray step(NDArray x, String layer, int stride, boolean normRelu) {
-		NDArray y = conv(x, layer, stride);
-		return normRelu ? normRelu(y) : y;
+	/** One layer of the table: (upsampling and) the convolution, then normalisation and ReLU where the table says so. */
+	private NDArray step(NDArray x, Layer l) {
+		NDArray y = l.upsample ? upsampleConv(x, l.tensor) : conv(x, l.tensor, l.stride);
+		return l.normalised ? normRelu(y) : y;
 	}
 
 	/** Instance normalisation and ReLU; closes its input. */

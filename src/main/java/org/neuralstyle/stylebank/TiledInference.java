@@ -1,11 +1,13 @@
 package org.neuralstyle.stylebank;
 
+import org.neuralstyle.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 
 import org.neuralstyle.Progress;
+import org.neuralstyle.nn.MemoryBudget;
 import org.neuralstyle.nn.Engines;
 import org.neuralstyle.nn.Layers;
 
@@ -28,6 +30,17 @@ public final class TiledInference {
 
 	/** Margin in input pixels (a multiple of 4) beyond the receptive-field radius (about 20 px). */
 	public static final int MARGIN = 32;
+
+	/**
+	 * 0 when an untiled pass fits {@code budget} bytes ({@link MemoryBudget#untiledBytes}), else the
+	 * tile side (a multiple of 4: 2048, 1024, ... 64) whose pass with its margins fits it.
+	 */
+	public static int tileSize(int w, int h, int c1, long budget) {
+		if (MemoryBudget.untiledBytes(w, h, c1) <= budget) return 0;
+		int t = 2048;
+		while (t > 64 && MemoryBudget.untiledBytes(t + 2 * MARGIN, t + 2 * MARGIN, c1) > budget) t /= 2;
+		return t;
+	}
 	static final String[] NORMALISED = { "encoder.conv1", "encoder.conv2", "encoder.conv3", "decoder.conv1", "decoder.conv2" };
 
 	private TiledInference() {}
@@ -128,7 +141,7 @@ public final class TiledInference {
 								double n = weight == null ? (double) (cy1 - cy0) * (cx1 - cx0) : weight.sum().getFloat();
 								if (n <= 0) continue;
 								NDArray weighted = weight == null ? core : core.mul(weight);
-								NDArray tileMean = weighted.sum(hw, true).div((float) n);
+								NDArray tileMean = Scalars.over(weighted.sum(hw, true), n);
 								float[] mt = tileMean.toFloatArray();
 								NDArray sq = core.sub(tileMean).square();
 								float[] dev = (weight == null ? sq : sq.mul(weight)).sum(hw).toFloatArray();

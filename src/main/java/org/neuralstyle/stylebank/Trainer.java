@@ -1,5 +1,6 @@
 package org.neuralstyle.stylebank;
 
+import org.neuralstyle.nn.Scalars;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -10,29 +11,23 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 
 import org.neuralstyle.Progress;
-import org.neuralstyle.gatys.Losses;
+import org.neuralstyle.nn.Losses;
 import org.neuralstyle.image.Resize;
 import org.neuralstyle.nn.Autograd;
 import org.neuralstyle.nn.Engines;
-import org.neuralstyle.nn.Safetensors;
 import org.neuralstyle.nn.Tensor;
 import org.neuralstyle.nn.Vgg;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -248,7 +243,8 @@ public final class Trainer implements AutoCloseable {
 						parts.add(net.bank(fb, StyleMix.single(styles.get(choice.get(b)).id())));
 					}
 				}
-				NDArray fused = NDArrays.concat(parts);
+				// one sample: that part itself (NDArrays.concat would copy it with DJL's duplicate(), which cuts the gradient)
+				NDArray fused = parts.size() == 1 ? parts.head() : NDArrays.concat(parts);
 				NDArray y = net.decode(fused, false);
 				Set<String> layers = new LinkedHashSet<>(s.contentLayers());
 				layers.addAll(s.styleLayers());
@@ -264,10 +260,10 @@ public final class Trainer implements AutoCloseable {
 						}
 					}
 				}
-				style = style.div((float) (n * s.styleLayers().size()));
+				style = Scalars.over(style, n * s.styleLayers().size());
 				NDArray tv = Losses.totalVariation(y);
-				NDArray total = content.mul((float) s.contentWeight()).add(style.mul((float) s.styleWeight()))
-					.add(tv.mul((float) s.tvWeight()));
+				NDArray total = Scalars.times(content, s.contentWeight()).add(Scalars.times(style, s.styleWeight()))
+					.add(Scalars.times(tv, s.tvWeight()));
 				session.backward(gc, total);
 				loss = total.getFloat();
 				lc = content.getFloat() * s.contentWeight();

@@ -69,7 +69,7 @@ public final class GatysBenchmark {
 	static void tiled(int[] sizes) throws java.io.IOException {
 		boolean offline = System.getProperty("net", "vgg19").equals("offline");
 		int iterations = Integer.getInteger("iterations", 4);
-		long budget = org.neuralstyle.imagej.MemoryBudget.bytes();
+		long budget = org.neuralstyle.nn.MemoryBudget.bytes(ai.djl.Device.cpu(), org.neuralstyle.imagej.Settings.current());
 		try (Vgg vgg = offline ? Vgg.offline(Vgg.Pooling.MAX, 0, Device.cpu())
 			: Vgg.random(Vgg.Arch.VGG19, 1, Vgg.Pooling.AVERAGE, 1, Device.cpu(), "VGG-19 (random weights)"))
 		{

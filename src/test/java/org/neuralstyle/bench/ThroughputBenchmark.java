@@ -6,7 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 import org.neuralstyle.Progress;
-import org.neuralstyle.imagej.MemoryBudget;
+import org.neuralstyle.imagej.Settings;
+import org.neuralstyle.nn.EngineSettings;
+import org.neuralstyle.nn.MemoryBudget;
+import org.neuralstyle.stylebank.TiledInference;
 import org.neuralstyle.nn.Engines;
 import org.neuralstyle.stylebank.StyleBankModel;
 import org.neuralstyle.stylebank.StyleBankNetwork;
@@ -39,7 +42,7 @@ public final class ThroughputBenchmark {
 		double gflops = matmulGflops();
 		double flopPerPixel = flopsPerPixel(model);
 		System.out.printf(Locale.ROOT, "machine: %d cores; float32 4096x4096 matmul %.0f GFLOP/s; network %.0f FLOP/pixel; budget %.1f GB%n",
-			Runtime.getRuntime().availableProcessors(), gflops, flopPerPixel, MemoryBudget.bytes() / 1e9);
+			Runtime.getRuntime().availableProcessors(), gflops, flopPerPixel, MemoryBudget.bytes(Device.cpu(), Settings.current()) / 1e9);
 		System.out.println("size        mode    median s  MPix/s  GFLOP/s  of limit  peak heap MB  peak RSS MB");
 		try (StyleBankNetwork net = new StyleBankNetwork(model, Device.cpu());
 			NDManager manager = Engines.pytorch().newBaseManager(Device.cpu()))
@@ -48,14 +51,14 @@ public final class ThroughputBenchmark {
 				Random r = new Random(size);
 				float[] px = new float[3 * size * size];
 				for (int i = 0; i < px.length; i++) px[i] = r.nextFloat();
-				int tile = MemoryBudget.tileSize(size, size, 32);
+				int tile = TiledInference.tileSize(size, size, 32, MemoryBudget.bytes(Device.cpu(), Settings.current()));
 				// the big sizes take minutes a run: one run, no warm-up (the smaller sizes warmed the JVM up)
 				int n = size >= 4096 ? 1 : runs;
 				double[] seconds = new double[n];
 				long peakHeap = 0, peakRss = 0;
 				for (int i = size >= 4096 ? 0 : -1; i < n; i++) {
 					long t0 = System.nanoTime();
-					if (tile > 0 && MemoryBudget.fastTiling()) {
+					if (tile > 0 && (Settings.current().tiling() == EngineSettings.Tiling.FAST)) {
 						TiledInference.applyFast(net, px, size, size, null, java.util.List.of(StyleMix.single("style")),
 							StyleBankNetwork.Fusion.PAPER, tile, MemoryBudget.FAST_STATISTICS_SIDE, Progress.NONE);
 					}
@@ -76,7 +79,7 @@ public final class ThroughputBenchmark {
 				double median = seconds[n / 2];
 				double mpix = size * (double) size / 1e6 / median;
 				double achieved = flopPerPixel * size * size / median / 1e9;
-				System.out.printf(Locale.ROOT, "%5d^2  %-7s  %8.2f  %6.3f  %7.1f  %7.1f %%  %12d  %11d%n", size, tile > 0 ? (MemoryBudget.fastTiling() ? "fast" : "tiled") + tile : "whole",
+				System.out.printf(Locale.ROOT, "%5d^2  %-7s  %8.2f  %6.3f  %7.1f  %7.1f %%  %12d  %11d%n", size, tile > 0 ? ((Settings.current().tiling() == EngineSettings.Tiling.FAST) ? "fast" : "tiled") + tile : "whole",
 					median, mpix, achieved, 100 * achieved / gflops, peakHeap >> 20, peakRss >> 20);
 			}
 			if (soak > 0) {

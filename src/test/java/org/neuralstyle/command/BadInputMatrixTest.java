@@ -33,7 +33,11 @@ import org.neuralstyle.TestProgress;
 import org.neuralstyle.gatys.GatysSettings;
 import org.neuralstyle.gatys.VggWeights;
 import org.neuralstyle.imagej.GatysRunner;
-import org.neuralstyle.imagej.MemoryBudget;
+import org.neuralstyle.imagej.Options;
+import org.neuralstyle.imagej.Settings;
+import org.neuralstyle.imagej.TrainingRunner;
+import org.neuralstyle.nn.MemoryBudget;
+import org.neuralstyle.stylebank.TiledInference;
 import org.neuralstyle.imagej.RegionStyleRunner;
 import org.neuralstyle.imagej.StyleBankRunner;
 import org.neuralstyle.nn.Autograd;
@@ -776,15 +780,17 @@ class BadInputMatrixTest {
 		ImagePlus big = rgb(300, 260, 3);
 		System.setProperty("neuralstyle.memory.mb", "16");
 		try {
-			assertTrue(MemoryBudget.tileSize(300, 260, 8) > 0, "16 MB forces tiles");
+			assertTrue(TiledInference.tileSize(300, 260, 8, MemoryBudget.bytes(ai.djl.Device.cpu(), Settings.current())) > 0, "16 MB forces tiles");
+			var tiledReq = new StyleBankRunner.Request(TINY, "alpha", Engines.DeviceChoice.CPU); // the settings as they are now
 			for (int after : new int[] { 4, 20, 50 }) {
 				TestProgress tp = new TestProgress(after);
-				refusedInProcess(Progress.CancelledException.class, big, () -> StyleBankRunner.apply(big, req, tp), "cancelled");
+				refusedInProcess(Progress.CancelledException.class, big, () -> StyleBankRunner.apply(big, tiledReq, tp), "cancelled");
 				assertTrue(tp.messages.stream().anyMatch(m -> m.contains("Stylizing tile")), tp.messages.toString());
 			}
 			System.setProperty("neuralstyle.tiling", "fast");
+			var fastReq = new StyleBankRunner.Request(TINY, "alpha", Engines.DeviceChoice.CPU);
 			TestProgress tp = new TestProgress(3);
-			refusedInProcess(Progress.CancelledException.class, big, () -> StyleBankRunner.apply(big, req, tp), "cancelled");
+			refusedInProcess(Progress.CancelledException.class, big, () -> StyleBankRunner.apply(big, fastReq, tp), "cancelled");
 		}
 		finally {
 			System.clearProperty("neuralstyle.memory.mb");
@@ -824,8 +830,9 @@ class BadInputMatrixTest {
 		};
 		String small = " channels=4,8,8 size=32 batch=1 network=offline seed=1 iterations=3";
 		Path output = tmp.resolve("t.stylebank");
-		assertThrows(Progress.CancelledException.class, () -> Headless.train("content=[" + f.resolve("content") + "] styles=["
-			+ f.resolve("styles") + "] output=[" + output + "]" + small, cancelAtOnce));
+		assertThrows(Progress.CancelledException.class, () -> TrainingRunner.train(TrainingRunner.TrainRequest.from(Options.parse(
+			"content=[" + f.resolve("content") + "] styles=[" + f.resolve("styles") + "] output=[" + output + "]" + small,
+			TrainingRunner.TRAIN_KEYS), Settings.current()), Progress.NONE, cancelAtOnce, line -> {}));
 		assertFalse(Files.exists(output), "no model written");
 		Path checkpoint = tmp.resolve("t.stylebank.checkpoint");
 		assertTrue(Files.exists(checkpoint.resolve("checkpoint.json")) && Files.exists(checkpoint.resolve("optimizer.safetensors")));
@@ -834,8 +841,9 @@ class BadInputMatrixTest {
 
 		Path model = copyTiny("learn.stylebank");
 		Map<String, String> before = snapshot(model);
-		assertThrows(Progress.CancelledException.class, () -> Headless.learnStyle("model=[" + model + "] style=[" + f.resolve("styles/wave.png")
-			+ "] id=w2 content=[" + f.resolve("content") + "]" + small, cancelAtOnce));
+		assertThrows(Progress.CancelledException.class, () -> TrainingRunner.learn(TrainingRunner.LearnRequest.from(Options.parse(
+			"model=[" + model + "] style=[" + f.resolve("styles/wave.png") + "] id=w2 content=[" + f.resolve("content") + "]" + small,
+			TrainingRunner.LEARN_KEYS), Settings.current()), Progress.NONE, cancelAtOnce, line -> {}));
 		assertEquals(before, snapshot(model), "model unchanged");
 		assertNoTemporaryFiles(tmp);
 	}

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.neuralstyle.Progress;
 import org.neuralstyle.TestFiles;
 import org.neuralstyle.imagej.InPlace;
-import org.neuralstyle.imagej.MemoryBudget;
+import org.neuralstyle.imagej.Options;
+import org.neuralstyle.nn.EngineSettings;
+import org.neuralstyle.nn.MemoryBudget;
 import org.neuralstyle.imagej.Settings;
 import org.neuralstyle.imagej.StyleBankRunner;
 import org.neuralstyle.nn.Engines;
@@ -22,6 +24,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -99,33 +103,34 @@ class DialogsAndInPlaceTest {
 
 	@Test
 	void flagsInMacroOptions() {
-		assertTrue(Ij1Doors.flag("model=x in_place device=cpu", "in_place"));
-		assertTrue(Ij1Doors.flag("in_place", "in_place"));
-		assertTrue(Ij1Doors.flag("model=x in_place=true", "in_place"));
-		assertFalse(Ij1Doors.flag("model=[in_place x] device=cpu", "in_place_x"));
-		assertFalse(Ij1Doors.flag("model=x not_in_place", "in_place"));
-		assertFalse(Ij1Doors.flag(null, "in_place"));
+		Set<String> keys = Set.of("model", "device", "in_place", "in_place_x", "not_in_place");
+		assertTrue(Options.parse("model=x in_place device=cpu", keys).flag("in_place", false));
+		assertTrue(Options.parse("in_place", keys).flag("in_place", false));
+		assertTrue(Options.parse("model=x in_place=true", keys).flag("in_place", false));
+		assertFalse(Options.parse("model=[in_place x] device=cpu", keys).flag("in_place_x", false));
+		assertFalse(Options.parse("model=x not_in_place", keys).flag("in_place", false));
+		assertFalse(Options.parse(null, keys).flag("in_place", false));
 	}
 
 	@Test
-	void settingsValidateAndBecomeTheProperties() {
+	void settingsValidateAndReachTheSettingsObject() {
 		if (Settings.fixed(Settings.MEMORY)) return; // given on the command line: the dialog cannot change it (asserted below otherwise)
 		Settings.set(Settings.MEMORY, "1536");
-		assertEquals("1536", System.getProperty(Settings.MEMORY));
-		assertEquals(1536L << 20, MemoryBudget.bytes());
+		assertEquals(1536, Settings.current().memoryMb());
+		assertEquals(1536L << 20, MemoryBudget.bytes(ai.djl.Device.cpu(), Settings.current()));
 		Settings.set(Settings.MEMORY, "0");
-		assertEquals(null, System.getProperty(Settings.MEMORY), "0 = automatic");
+		assertEquals(0, Settings.current().memoryMb(), "0 = automatic");
 		Settings.set(Settings.TILING, "fast");
-		assertTrue(MemoryBudget.fastTiling());
+		assertTrue(Settings.current().tiling() == EngineSettings.Tiling.FAST);
 		Settings.set(Settings.TILING, "exact");
-		assertFalse(MemoryBudget.fastTiling());
+		assertFalse(Settings.current().tiling() == EngineSettings.Tiling.FAST);
 		assertThrows(IllegalArgumentException.class, () -> Settings.set(Settings.MEMORY, "lots"));
 		assertThrows(IllegalArgumentException.class, () -> Settings.set(Settings.MEMORY, "-5"));
 		assertThrows(IllegalArgumentException.class, () -> Settings.set(Settings.MEMORY, "12"));
 		assertThrows(IllegalArgumentException.class, () -> Settings.set(Settings.TILING, "quick"));
 		assertThrows(IllegalArgumentException.class, () -> Settings.set(Settings.DEVICE, "tpu"));
 		Settings.set(Settings.DEVICE, "cpu");
-		assertEquals("cpu", Settings.device());
+		assertEquals(org.neuralstyle.nn.Engines.DeviceChoice.CPU, Settings.current().device());
 		Settings.set(Settings.DEVICE, "auto");
 	}
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neuralstyle.Progress;
 import org.neuralstyle.TestFiles;
+import org.neuralstyle.imagej.Options;
 import org.neuralstyle.imagej.StyleBankRunner;
 import org.neuralstyle.nn.Engines;
 import org.scijava.Context;
@@ -232,12 +233,12 @@ class DoorsTest {
 	@Test
 	void macroArgs() {
 		Set<String> known = Set.of("a", "b", "flag");
-		MacroArgs m = MacroArgs.parse(" a=1  b=[two words] flag", known);
+		Options m = Options.parse(" a=1  b=[two words] flag", known);
 		assertEquals("1", m.get("a", null));
 		assertEquals("two words", m.get("b", null));
 		assertEquals("true", m.get("flag", null));
-		assertThrows(IllegalArgumentException.class, () -> MacroArgs.parse("a=1 a=2", known));
-		assertThrows(IllegalArgumentException.class, () -> MacroArgs.parse("b=[open", known));
-		assertThrows(IllegalArgumentException.class, () -> MacroArgs.parse("c=3", known));
+		assertThrows(IllegalArgumentException.class, () -> Options.parse("a=1 a=2", known));
+		assertThrows(IllegalArgumentException.class, () -> Options.parse("b=[open", known));
+		assertThrows(IllegalArgumentException.class, () -> Options.parse("c=3", known));
 	}
 }

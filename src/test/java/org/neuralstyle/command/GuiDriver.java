@@ -363,20 +363,24 @@ public final class GuiDriver {
 		return n;
 	}
 
-	/** Style Transfer Settings: the values become the properties the code reads; the replay sets them again. */
+	/** Style Transfer Settings: the values become the settings every door reads; the replay sets them again. */
 	static void settings() throws Exception {
 		Map<String, String> v = new LinkedHashMap<>();
 		v.put("memory", "1536");
 		v.put("tiling", "fast");
 		v.put("device", "cpu");
-		String line = fileCommand("settings", "Style Transfer Settings", List.of(v),
-			() -> "1536".equals(System.getProperty("neuralstyle.memory.mb")) && "fast".equals(System.getProperty("neuralstyle.tiling")));
-		System.clearProperty("neuralstyle.memory.mb");
-		System.clearProperty("neuralstyle.tiling");
-		replayFile("settings", line,
-			() -> "1536".equals(System.getProperty("neuralstyle.memory.mb")) && "fast".equals(System.getProperty("neuralstyle.tiling")));
+		String line = fileCommand("settings", "Style Transfer Settings", List.of(v), GuiDriver::settingsChanged);
+		org.neuralstyle.imagej.Settings.set(org.neuralstyle.imagej.Settings.MEMORY, "0");
+		org.neuralstyle.imagej.Settings.set(org.neuralstyle.imagej.Settings.TILING, "exact");
+		replayFile("settings", line, GuiDriver::settingsChanged);
 		IJ.runMacro("run(\"Style Transfer Settings\", \"memory=0 tiling=exact device=auto\");\n");
-		put("settings.restored", String.valueOf(System.getProperty("neuralstyle.memory.mb") == null && System.getProperty("neuralstyle.tiling") == null));
+		var now = org.neuralstyle.imagej.Settings.current();
+		put("settings.restored", String.valueOf(now.memoryMb() == 0 && now.tiling() == org.neuralstyle.nn.EngineSettings.Tiling.EXACT));
+	}
+
+	static boolean settingsChanged() {
+		var now = org.neuralstyle.imagej.Settings.current();
+		return now.memoryMb() == 1536 && now.tiling() == org.neuralstyle.nn.EngineSettings.Tiling.FAST;
 	}
 
 	// ---------------------------------------------------------------- driving the GUI

@@ -24,11 +24,12 @@ import org.neuralstyle.Progress;
 import org.neuralstyle.TestFiles;
 import org.neuralstyle.TestProgress;
 import org.neuralstyle.nn.Engines;
+import org.neuralstyle.nn.MemoryBudget;
+import org.neuralstyle.stylebank.TiledInference;
 import org.neuralstyle.stylebank.StyleBankModel;
 import org.neuralstyle.stylebank.StyleBankNetwork;
 import org.neuralstyle.stylebank.StyleMix;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -250,16 +251,33 @@ class StyleBankRunnerTest {
 	void imagesOverTheMemoryBudgetAreTiledWithTheSameResult() throws Exception {
 		ImagePlus imp = randomRgb(700, 520, 8);
 		int[] whole = (int[]) run(imp).getProcessor().getPixels();
-		System.setProperty("neuralstyle.memory.mb", "16");
-		try {
-			assertTrue(MemoryBudget.tileSize(700, 520, 8) > 0, "16 MB forces tiles");
-			int[] tiled = (int[]) run(imp).getProcessor().getPixels();
-			assertMostlyEqual(whole, tiled, "tiled");
-		}
-		finally {
-			System.clearProperty("neuralstyle.memory.mb");
-		}
+		var small = ALPHA.settings().withMemoryMb(16);
+		assertTrue(TiledInference.tileSize(700, 520, 8, MemoryBudget.bytes(ai.djl.Device.cpu(), small)) > 0, "16 MB forces tiles");
+		int[] tiled = (int[]) StyleBankRunner.apply(imp, new StyleBankRunner.Request(ALPHA.model(), "alpha", Engines.DeviceChoice.CPU,
+			small), Progress.NONE).getProcessor().getPixels();
+		assertMostlyEqual(whole, tiled, "tiled");
 	}
+
+	/** Makes every pass over more input pixels than {@code limit} fail as if out of memory (0: restores the real passes). */
+	static void simulateMemoryLimit(long limit) {
+		if (limit == 0) {
+			StyleBankRunner.whole = REAL_WHOLE;
+			StyleBankRunner.tiled = REAL_TILED;
+			return;
+		}
+		StyleBankRunner.whole = (net, x, masks, mixes, fusion) -> {
+			if (x.getShape().get(2) * x.getShape().get(3) > limit) throw new OutOfMemoryError("simulated: whole image");
+			return REAL_WHOLE.run(net, x, masks, mixes, fusion);
+		};
+		StyleBankRunner.tiled = (net, chw, w, h, masks, mixes, fusion, tile, fast, progress) -> {
+			long pixels = (long) (tile + 2 * TiledInference.MARGIN) * (tile + 2 * TiledInference.MARGIN);
+			if (pixels > limit) throw new OutOfMemoryError("simulated: " + pixels + " pixels in one pass");
+			return REAL_TILED.run(net, chw, w, h, masks, mixes, fusion, tile, fast, progress);
+		};
+	}
+
+	static final StyleBankRunner.Pass REAL_WHOLE = StyleBankRunner.whole;
+	static final StyleBankRunner.TiledPass REAL_TILED = StyleBankRunner.tiled;
 
 	@Test
 	void outOfMemoryShrinksTheTilesAndRetries() throws Exception {
@@ -267,18 +285,18 @@ class StyleBankRunnerTest {
 		int[] whole = (int[]) run(imp).getProcessor().getPixels();
 		TestProgress record = new TestProgress();
 		List<String> messages = record.messages;
-		StyleBankRunner.simulatedMemoryLimitPixels = 200 * 200; // whole image and 1024/512/256 tiles "fail"
+		simulateMemoryLimit(200 * 200); // whole image and 1024/512/256 tiles "fail"
 		try {
 			int[] recovered = (int[]) StyleBankRunner.apply(imp, ALPHA, record).getProcessor().getPixels();
 			assertMostlyEqual(whole, recovered, "after retrying in smaller tiles");
 			assertTrue(messages.stream().anyMatch(m -> m.contains("retrying in tiles of 1024")), messages.toString());
 			assertTrue(messages.stream().anyMatch(m -> m.contains("retrying in tiles of 128")), messages.toString());
-			StyleBankRunner.simulatedMemoryLimitPixels = 10; // nothing fits
+			simulateMemoryLimit(10); // nothing fits
 			var e = assertThrows(IllegalArgumentException.class, () -> StyleBankRunner.apply(imp, ALPHA, Progress.NONE));
 			assertTrue(e.getMessage().contains("even in tiles of 64 pixels"), e.getMessage());
 		}
 		finally {
-			StyleBankRunner.simulatedMemoryLimitPixels = 0;
+			simulateMemoryLimit(0);
 		}
 	}
 

@@ -18,7 +18,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -38,7 +37,6 @@ class DownloadTest {
 
 	@BeforeEach
 	void start() throws IOException {
-		Download.readTimeoutMillis = 2000;
 		payload = new byte[3 << 20];
 		new Random(1).nextBytes(payload);
 		sha = StyleBankModel.sha256(payload);
@@ -85,7 +83,11 @@ class DownloadTest {
 	@AfterEach
 	void stop() {
 		server.stop(0);
-		Download.readTimeoutMillis = 30_000;
+	}
+
+	/** The download with a short read timeout, so that a stalled transfer fails in 2 s here (30 s in the product). */
+	static Path fetch(URI uri, Path target, Progress progress) throws IOException {
+		return Download.fetch(uri, target, progress, java.time.Duration.ofSeconds(2));
 	}
 
 	URI uri(String path) {
@@ -103,12 +105,12 @@ class DownloadTest {
 		TestProgress p = new TestProgress();
 		List<String> messages = p.messages;
 		Path target = tmp.resolve("vgg.safetensors");
-		Download.fetch(uri("/ok"), target, p);
+		fetch(uri("/ok"), target, p);
 		assertArrayEquals(payload, Files.readAllBytes(target));
 		assertTrue(messages.size() >= 3, "progress while downloading: " + messages);
 		assertTrue(messages.get(0).contains("of 3.1 MB"), messages.get(0));
 		Path viaRedirect = tmp.resolve("redirected.safetensors");
-		Download.fetch(uri("/redirect"), viaRedirect, Progress.NONE);
+		fetch(uri("/redirect"), viaRedirect, Progress.NONE);
 		assertArrayEquals(payload, Files.readAllBytes(viaRedirect));
 		assertEquals(List.of("redirected.safetensors", "vgg.safetensors"), files());
 	}
@@ -116,21 +118,21 @@ class DownloadTest {
 	@Test
 	void badHashTruncationAndCancelLeaveNoFile() throws IOException {
 		Path target = tmp.resolve("vgg.safetensors");
-		var e = assertThrows(IOException.class, () -> Download.fetch(uri("/badhash"), target, Progress.NONE));
+		var e = assertThrows(IOException.class, () -> fetch(uri("/badhash"), target, Progress.NONE));
 		assertTrue(e.getMessage().contains("SHA-256"), e.getMessage());
 		assertEquals(List.of(), files());
-		e = assertThrows(IOException.class, () -> Download.fetch(uri("/truncated"), target, Progress.NONE));
+		e = assertThrows(IOException.class, () -> fetch(uri("/truncated"), target, Progress.NONE));
 		assertEquals(List.of(), files(), "an interrupted transfer leaves nothing: " + e.getMessage());
-		e = assertThrows(IOException.class, () -> Download.fetch(uri("/unverifiable"), target, Progress.NONE));
+		e = assertThrows(IOException.class, () -> fetch(uri("/unverifiable"), target, Progress.NONE));
 		assertTrue(e.getMessage().contains("could not be verified"), e.getMessage());
-		e = assertThrows(IOException.class, () -> Download.fetch(uri("/missing"), target, Progress.NONE));
+		e = assertThrows(IOException.class, () -> fetch(uri("/missing"), target, Progress.NONE));
 		assertTrue(e.getMessage().contains("404"), e.getMessage());
 		Progress cancel = new TestProgress(0); // cancelled from the start
-		assertThrows(Progress.CancelledException.class, () -> Download.fetch(uri("/ok"), target, cancel));
+		assertThrows(Progress.CancelledException.class, () -> fetch(uri("/ok"), target, cancel));
 		assertEquals(List.of(), files());
 		// an existing good file is not replaced by a failed download
 		Files.write(target, new byte[] { 1, 2, 3 });
-		assertThrows(IOException.class, () -> Download.fetch(uri("/badhash"), target, Progress.NONE));
+		assertThrows(IOException.class, () -> fetch(uri("/badhash"), target, Progress.NONE));
 		assertArrayEquals(new byte[] { 1, 2, 3 }, Files.readAllBytes(target));
 	}
 
@@ -139,7 +141,7 @@ class DownloadTest {
 		Path target = tmp.resolve("vgg.safetensors");
 		int port = server.getAddress().getPort();
 		server.stop(0);
-		var e = assertThrows(IOException.class, () -> Download.fetch(URI.create("http://127.0.0.1:" + port + "/ok"), target, Progress.NONE));
+		var e = assertThrows(IOException.class, () -> fetch(URI.create("http://127.0.0.1:" + port + "/ok"), target, Progress.NONE));
 		assertTrue(e.getMessage().contains(target.toString()), e.getMessage());
 	}
 }

@@ -12,10 +12,10 @@ class EnginesTest {
 
 	@Test
 	void halfPrecisionIsOptIn() {
-		assertFalse(Engines.halfPrecision("false", Device.gpu()));
-		assertTrue(Engines.halfPrecision("gpu", Device.gpu()));
-		assertFalse(Engines.halfPrecision("gpu", Device.cpu()));
-		assertTrue(Engines.halfPrecision("true", Device.cpu()));
-		assertThrows(IllegalArgumentException.class, () -> Engines.halfPrecision("fp8", Device.gpu()));
+		assertFalse(EngineSettings.Half.parse("false").on(Device.gpu()));
+		assertTrue(EngineSettings.Half.parse("gpu").on(Device.gpu()));
+		assertFalse(EngineSettings.Half.parse("gpu").on(Device.cpu()));
+		assertTrue(EngineSettings.Half.parse("true").on(Device.cpu()));
+		assertThrows(IllegalArgumentException.class, () -> EngineSettings.Half.parse("fp8").on(Device.gpu()));
 	}
 }

@@ -1,6 +1,7 @@
 package org.neuralstyle.stylebank;
 
 import org.junit.jupiter.api.Test;
+import org.neuralstyle.TestFiles;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,9 +18,9 @@ class DefaultModelTest {
 	void theShippedModelIsComplete() throws Exception {
 		assertTrue(DefaultModel.isDefault(""));
 		assertTrue(DefaultModel.isDefault("default"));
-		Path p = DefaultModel.resolve("default");
+		Path p = DefaultModel.resolve("default", TestFiles.modelsFolder());
 		assertTrue(Files.isRegularFile(p));
-		assertEquals(p, DefaultModel.path(), "copied once, then reused");
+		assertEquals(p, DefaultModel.path(TestFiles.modelsFolder()), "copied once, then reused");
 		StyleBankModel m = StyleBankModel.load(p);
 		assertEquals(List.of("great_wave", "starry_night", "the_scream"), m.styles().stream().map(StyleBankModel.Style::id).sorted().toList());
 		for (StyleBankModel.Style s : m.styles()) {

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neuralstyle.TestFiles;
-import org.neuralstyle.gatys.Losses;
+import org.neuralstyle.nn.Losses;
 import org.neuralstyle.nn.Autograd;
 import org.neuralstyle.nn.Engines;
 import org.neuralstyle.nn.Tensor;
@@ -219,6 +219,30 @@ class TrainerTest {
 		StyleBankModel back = StyleBankModel.load(model);
 		assertEquals(List.of("alpha", "beta", "dots"), back.styles().stream().map(StyleBankModel.Style::id).toList());
 		assertEquals("dots.png", back.style("dots").source());
+	}
+
+	@Test
+	void batchesOfOneSampleLearnToo() throws Exception {
+		// a batch of one used to reach the loss through a copy that cut the gradient (DJL's duplicate()): learning a style
+		// failed ("does not require grad"), and joint training left the banks untouched
+		TrainingSettings s = new TrainingSettings(new int[] { 8, 12, 16 }, 3, 32, 1, 2, 0.01, 0.8, 1000, 1, 1e5, 1e-4, 2, 1, 1, 0,
+			List.of("relu3_3"), List.of("relu1_2", "relu2_2"), true);
+		StyleBankModel base = StyleBankModel.load(TestFiles.tinyModel());
+		Trainer.StyleImage target = new Trainer.StyleImage("dots", "Dots", picture(20, 64, 64, 1.3), 64, 64, "dots.png");
+		try (Trainer t = Trainer.incremental(base, s, vgg, target, Device.cpu())) {
+			float[] before = t.toModel("x", null).bank("dots").weight().data().clone();
+			t.train(content(), null, (it, total, branch, loss, c, st) -> {});
+			float[] after = t.toModel("x", null).bank("dots").weight().data();
+			assertTrue(!java.util.Arrays.equals(before, after), "the bank learned");
+		}
+		try (Trainer t = Trainer.fresh(s, vgg, styles(), Device.cpu())) {
+			float[] before = t.toModel("x", null).bank("waves").weight().data().clone();
+			float[] stripes = t.toModel("x", null).bank("stripes").weight().data().clone();
+			t.train(content(), null, (it, total, branch, loss, c, st) -> {});
+			StyleBankModel m = t.toModel("x", null);
+			assertTrue(!java.util.Arrays.equals(before, m.bank("waves").weight().data())
+				|| !java.util.Arrays.equals(stripes, m.bank("stripes").weight().data()), "a bank learned in joint training");
+		}
 	}
 
 	/** Mean squared Gram difference (feature network layers) between the model's output in a style and the style image. */

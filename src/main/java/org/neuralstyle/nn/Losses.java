@@ -1,4 +1,4 @@
-package org.neuralstyle.gatys;
+package org.neuralstyle.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
@@ -26,9 +26,9 @@ public final class Losses {
 		long c = s.get(1), n = s.get(2) * s.get(3);
 		NDArray fm = mask == null ? f : f.mul(mask);
 		try (NDArray flat = fm.reshape(c, n); NDArray t = flat.transpose(); NDArray g = flat.matMul(t)) {
-			if (mask == null) return g.div((float) (c * n));
-			try (NDArray m2 = mask.square(); NDArray mass = m2.sum(); NDArray norm = mass.mul((float) c);
-				NDArray safe = norm.maximum(1e-12f))
+			if (mask == null) return Scalars.over(g, (double) c * n);
+			try (NDArray m2 = mask.square(); NDArray mass = m2.sum(); NDArray norm = Scalars.times(mass, c);
+				NDArray safe = Scalars.atLeast(norm, 1e-12))
 			{
 				return g.div(safe);
 			}
@@ -43,7 +43,7 @@ public final class Losses {
 		Shape s = f.getShape();
 		long n = s.get(0), c = s.get(1), hw = s.get(2) * s.get(3);
 		try (NDArray flat = f.reshape(n, c, hw); NDArray t = flat.transpose(0, 2, 1); NDArray g = flat.batchMatMul(t)) {
-			return g.div((float) (c * hw));
+			return Scalars.over(g, (double) c * hw);
 		}
 	}
 
@@ -72,6 +72,6 @@ public final class Losses {
 			if (m != mask) m.close();
 			m = p;
 		}
-		return m == mask ? mask.duplicate() : m;
+		return m == mask ? Layers.same(mask) : m;
 	}
 }

@@ -1,9 +1,7 @@
-package org.neuralstyle.imagej;
+package org.neuralstyle.nn;
 
 import ai.djl.Device;
 import ai.djl.util.cuda.CudaUtils;
-
-import org.neuralstyle.stylebank.TiledInference;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
@@ -11,8 +9,8 @@ import java.util.function.Supplier;
 
 /**
  * How much native memory one StyleBank pass or Gatys optimisation may use, and when to tile
- * (Gatys: {@link org.neuralstyle.gatys.Tiles#tileFor}). The budget is the
- * system property {@code neuralstyle.memory.mb} if set; else, on the CPU, half of the machine's
+ * (Gatys: {@code gatys.Tiles#tileFor}). The budget is the setting {@link EngineSettings#memoryMb()}
+ * if not 0; else, on the CPU, half of the machine's
  * physical memory minus the Java heap's maximum (libtorch's tensors live outside the heap), at
  * least 1 GB; on a CUDA device, {@value #GPU_FREE_FRACTION} of the device's free memory as CUDA
  * reports it (DJL's {@code CudaUtils.getGpuMemory}), or {@value #GPU_FALLBACK_MB} MB when that
@@ -29,35 +27,14 @@ public final class MemoryBudget {
 
 	private MemoryBudget() {}
 
-	/** {@code -Dneuralstyle.tiling=fast}: shared statistics from a reduced image; default exact. */
-	public static boolean fastTiling() {
-		String v = System.getProperty("neuralstyle.tiling", "exact").trim();
-		if (v.equalsIgnoreCase("fast")) return true;
-		if (v.equalsIgnoreCase("exact")) return false;
-		throw new IllegalArgumentException("neuralstyle.tiling must be exact or fast, got '" + v + "'");
-	}
-
-	/** The budget for the CPU. */
-	public static long bytes() {
-		return bytes(Device.cpu());
-	}
-
 	/** The budget for a pass on {@code device}. */
-	public static long bytes(Device device) {
-		return bytes(device, () -> CudaUtils.getGpuMemory(device));
+	public static long bytes(Device device, EngineSettings settings) {
+		return bytes(device, settings, () -> CudaUtils.getGpuMemory(device));
 	}
 
 	/** The budget given how to read a GPU's memory (max = total, used = total - free; tests pass a figure). */
-	static long bytes(Device device, Supplier<MemoryUsage> gpuMemory) {
-		String p = System.getProperty("neuralstyle.memory.mb");
-		if (p != null && !p.isBlank()) {
-			try {
-				return Math.max(8, Long.parseLong(p.trim())) << 20;
-			}
-			catch (NumberFormatException e) {
-				throw new IllegalArgumentException("neuralstyle.memory.mb must be a number of megabytes, got '" + p + "'");
-			}
-		}
+	static long bytes(Device device, EngineSettings settings, Supplier<MemoryUsage> gpuMemory) {
+		if (settings.memoryMb() > 0) return Math.max(8, settings.memoryMb()) << 20;
 		if (device.isGpu()) {
 			try {
 				MemoryUsage m = gpuMemory.get();
@@ -83,24 +60,6 @@ public final class MemoryBudget {
 		return pixels * c1 * 4L * 8 + pixels * 3 * 4L * 4;
 	}
 
-	/** 0 when the image fits the CPU budget at once, else the tile side (a multiple of 4) whose pass fits it. */
-	public static int tileSize(int w, int h, int c1) {
-		return tileSize(w, h, c1, bytes());
-	}
-
-	/** The same for a pass on {@code device} (its budget: {@link #bytes(Device)}). */
-	public static int tileSize(int w, int h, int c1, Device device) {
-		return tileSize(w, h, c1, bytes(device));
-	}
-
-	/** 0 when an untiled pass fits {@code budget} bytes, else the tile side (a multiple of 4) whose pass fits it. */
-	static int tileSize(int w, int h, int c1, long budget) {
-		if (untiledBytes(w, h, c1) <= budget) return 0;
-		int t = 2048;
-		while (t > 64 && untiledBytes(t + 2 * TiledInference.MARGIN, t + 2 * TiledInference.MARGIN, c1) > budget) t /= 2;
-		return t;
-	}
-
 	/**
 	 * Declines a plane whose input and output copies (about 28 bytes a pixel) would not fit in
 	 * the Java heap, with advice, before any work starts.
@@ -112,7 +71,7 @@ public final class MemoryBudget {
 		if (needed > free) {
 			throw new IllegalArgumentException(String.format(
 				"the image is %d x %d pixels; its copies need about %.1f GB of Java memory but only %.1f GB are free. "
-					+ "(The network's own work is tiled to fit the memory budget, -Dneuralstyle.memory.mb, but the image and its result "
+					+ "(The network's own work is tiled to fit the memory budget, Style Transfer Settings, but the image and its result "
 					+ "must fit the Java heap.) Scale it down (Image > Scale) or crop it, or give ImageJ more memory "
 					+ "(Edit > Options > Memory & Threads), and try again.", w, h, needed / 1e9, free / 1e9));
 		}

@@ -1,0 +1,192 @@
+package org.neuralstyle.imagej;
+
+import ai.djl.Device;
+
+import org.neuralstyle.Progress;
+import org.neuralstyle.gatys.FeatureNetworks;
+import org.neuralstyle.gatys.VggWeights;
+import org.neuralstyle.nn.EngineSettings;
+import org.neuralstyle.nn.Engines;
+import org.neuralstyle.nn.Vgg;
+import org.neuralstyle.stylebank.DefaultModel;
+import org.neuralstyle.stylebank.StyleBankModel;
+import org.neuralstyle.stylebank.Trainer;
+import org.neuralstyle.stylebank.TrainingSettings;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * StyleBank training from folders of images (joint training of a new model) and incremental
+ * learning of one new style for an existing model, with typed requests built from the options
+ * of every door (dialogs, macros, SciJava commands, headless macros).
+ */
+public final class TrainingRunner {
+
+	/**
+	 * The training settings as options (defaults in brackets): size [256] (crop size), batch [4],
+	 * iterations [20000], lr [0.01], decay [0.8] every decay_every [5000] iterations,
+	 * content_weight [1], style_weight [1e5], tv_weight [1e-4], t [2] (stylizing steps per
+	 * autoencoder step), lambda [1], seed [0], channels [32,64,128], bank_kernel [3],
+	 * checkpoint_every [1000], content_layers [relu3_3], style_layers
+	 * [relu1_2,relu2_2,relu3_3,relu4_3], deterministic [false].
+	 */
+	public static final Set<String> SETTINGS_KEYS = Set.of("size", "batch", "iterations", "lr", "decay", "decay_every",
+		"content_weight", "style_weight", "tv_weight", "t", "lambda", "seed", "channels", "bank_kernel", "checkpoint_every",
+		"content_layers", "style_layers", "deterministic");
+
+	/** Joint training's options. */
+	public static final Set<String> TRAIN_KEYS = Options.keys(SETTINGS_KEYS, Set.of("content", "styles", "output", "name", "network",
+		"download", "device", "checkpoint", "resume", "preview_every"));
+
+	/** Incremental learning's options. */
+	public static final Set<String> LEARN_KEYS = Options.keys(SETTINGS_KEYS, Set.of("model", "style", "id", "name", "content",
+		"network", "download", "device", "output"));
+
+	/** previewEvery: every N iterations the first content image in every style (0 = never, -1 = 500 when someone watches). */
+	public record TrainRequest(Path content, Path styles, Path output, String name, String network, boolean download,
+		Engines.DeviceChoice device, Path checkpoint, boolean resume, int previewEvery, TrainingSettings training, EngineSettings engine)
+	{
+		public static TrainRequest from(Options o, EngineSettings engine) {
+			Path output = o.path("output", "where to write the model: NAME.stylebank or NAME.stylebank.zip");
+			String defaultName = output.getFileName().toString().replaceAll("\\.stylebank(\\.zip)?$", "");
+			return new TrainRequest(o.path("content", "a folder of content images"), o.path("styles", "a folder with one image per style"),
+				output, o.get("name", defaultName), networkOption(o), o.flag("download", false), o.device(engine.device()),
+				Path.of(o.get("checkpoint", output + ".checkpoint")), o.flag("resume", false), o.integer("preview_every", -1),
+				settings(o, TrainingSettings.defaults()), engine);
+		}
+	}
+
+	/** output null: the model itself gets the new style. */
+	public record LearnRequest(Path model, Path style, String id, String name, Path content, Path output, String network,
+		boolean download, Engines.DeviceChoice device, TrainingSettings training, EngineSettings engine)
+	{
+		public static LearnRequest from(Options o, EngineSettings engine) throws IOException {
+			Path model = DefaultModel.resolve(o.require("model", "the StyleBank model to add the style to"), engine.modelsFolder());
+			// incremental learning: 2000 iterations unless asked, no checkpoints
+			TrainingSettings d = settings(o, TrainingSettings.defaults());
+			TrainingSettings s = d.withIterations(o.has("iterations") ? d.iterations() : 2000, 0);
+			return new LearnRequest(model, o.path("style", "the style image"), o.get("id", null), o.get("name", null),
+				o.path("content", "a folder of content images"), o.has("output") ? o.path("output", "") : model, networkOption(o),
+				o.flag("download", false), o.device(engine.device()), s, engine);
+		}
+	}
+
+	/** What a training or learning run produced. */
+	public record Result(String message, int iterations) {}
+
+	private TrainingRunner() {}
+
+	private static String networkOption(Options o) {
+		return o.choice("network", "auto", "auto", "vgg16", "vgg19", "offline");
+	}
+
+	/** The training settings from the options, {@code d} for what is not given. */
+	static TrainingSettings settings(Options o, TrainingSettings d) {
+		int[] channels = d.channels();
+		if (o.has("channels")) {
+			List<String> c = o.list("channels", List.of());
+			try {
+				channels = c.stream().mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+			}
+			catch (NumberFormatException e) {
+				throw new IllegalArgumentException("channels must be three whole numbers like 32,64,128, got '" + o.get("channels", "") + "'");
+			}
+		}
+		return new TrainingSettings(channels, o.integer("bank_kernel", d.bankKernel()), o.integer("size", d.cropSize()),
+			o.integer("batch", d.batchSize()), o.integer("iterations", d.iterations()), o.number("lr", d.learningRate()),
+			o.number("decay", d.decay()), o.integer("decay_every", d.decayEvery()), o.number("content_weight", d.contentWeight()),
+			o.number("style_weight", d.styleWeight()), o.number("tv_weight", d.tvWeight()), o.integer("t", d.t()),
+			o.number("lambda", d.lambda()), o.whole("seed", d.seed()), o.integer("checkpoint_every", d.checkpointEvery()),
+			o.list("content_layers", d.contentLayers()), o.list("style_layers", d.styleLayers()), o.flag("deterministic", d.deterministic()));
+	}
+
+	/**
+	 * Trains a new model and writes it to the request's output. {@code watcher} (may be null)
+	 * hears every iteration and preview and may cancel; cancelling saves a checkpoint first.
+	 */
+	public static Result train(TrainRequest r, Progress progress, Trainer.Listener watcher, Consumer<String> log) throws Exception {
+		ResultFiles.checkModelWritable(r.output());
+		Device device = Engines.device(r.device());
+		var styles = TrainingInputs.styles(r.styles());
+		var content = TrainingInputs.content(r.content(), r.training().cropSize());
+		long t0 = System.nanoTime();
+		Engines.configure(r.engine());
+		return Engines.withPluginClassLoader(() -> {
+			Vgg vgg = lossNetwork(r.network(), r.download(), r.engine(), progress, log);
+			try (Trainer trainer = r.resume() ? Trainer.resume(r.checkpoint(), r.training(), vgg, styles, device)
+				: Trainer.fresh(r.training(), vgg, styles, device))
+			{
+				int previewEvery = r.previewEvery() >= 0 ? r.previewEvery() : watcher != null ? 500 : 0;
+				if (previewEvery > 0) trainer.setPreview(previewEvery, content.get(0));
+				trainer.train(content, r.checkpoint(), listener(progress, watcher, log));
+				Map<String, byte[]> thumbs = new HashMap<>();
+				for (var s : styles) thumbs.put(s.id(), TrainingInputs.thumbnail(s));
+				trainer.toModel(r.name(), thumbs).save(r.output());
+				return new Result(String.format(Locale.ROOT, "Wrote model %s (%d styles, %d iterations, feature network %s) in %.1f min",
+					r.output(), styles.size(), trainer.iteration(), vgg.description(), (System.nanoTime() - t0) / 6e10), trainer.iteration());
+			}
+		});
+	}
+
+	/** Adds one style to a model (its autoencoder frozen and byte-identical) and writes it to the output. */
+	public static Result learn(LearnRequest r, Progress progress, Trainer.Listener watcher, Consumer<String> log) throws Exception {
+		Device device = Engines.device(r.device());
+		var style = TrainingInputs.style(r.style(), r.id(), r.name());
+		var content = TrainingInputs.content(r.content(), r.training().cropSize());
+		ResultFiles.checkModelWritable(r.output());
+		long t0 = System.nanoTime();
+		Engines.configure(r.engine());
+		return Engines.withPluginClassLoader(() -> {
+			StyleBankModel base = StyleBankModel.load(r.model());
+			Vgg vgg = lossNetwork(r.network(), r.download(), r.engine(), progress, log);
+			try (Trainer trainer = Trainer.incremental(base, r.training(), vgg, style, device)) {
+				trainer.train(content, null, listener(progress, watcher, log));
+				trainer.toModel(base.name(), Map.of(style.id(), TrainingInputs.thumbnail(style))).save(r.output());
+				return new Result(String.format(Locale.ROOT, "Added style '%s' to %s (%d iterations, feature network %s) in %.1f min",
+					style.id(), r.output(), trainer.iteration(), vgg.description(), (System.nanoTime() - t0) / 6e10), trainer.iteration());
+			}
+		});
+	}
+
+	/** The loss network: VGG-16 if installed (or downloaded with consent), else the offline network. */
+	private static Vgg lossNetwork(String network, boolean download, EngineSettings engine, Progress progress, Consumer<String> log)
+		throws IOException
+	{
+		String net = network;
+		if (net.equals("auto")) net = VggWeights.present(engine.modelsFolder(), Vgg.Arch.VGG16) ? "vgg16" : "offline";
+		return FeatureNetworks.get(net, Vgg.Pooling.MAX, download, engine.modelsFolder(), Device.cpu(), progress, log);
+	}
+
+	private static Trainer.Listener listener(Progress p, Trainer.Listener watcher, Consumer<String> log) {
+		return new Trainer.Listener() {
+			@Override
+			public void iteration(int iteration, int all, String branch, double loss, double content, double style) {
+				p.report(iteration, all, String.format(Locale.ROOT, "training iteration %d/%d, %s loss %.4g (content %.3g, style %.3g)",
+					iteration, all, branch, loss, content, style));
+				if (watcher != null) watcher.iteration(iteration, all, branch, loss, content, style);
+			}
+
+			@Override
+			public boolean cancelled() {
+				return p.isCancelled() || (watcher != null && watcher.cancelled());
+			}
+
+			@Override
+			public void checkpoint(int iteration, Path dir) {
+				log.accept("checkpoint at iteration " + iteration + ": " + dir);
+			}
+
+			@Override
+			public void preview(int iteration, List<String> ids, List<float[]> images, int w, int h) {
+				if (watcher != null) watcher.preview(iteration, ids, images, w, h);
+			}
+		};
+	}
+}
