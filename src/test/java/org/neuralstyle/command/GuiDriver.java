@@ -370,17 +370,33 @@ public final class GuiDriver {
 		v.put("tiling", "fast");
 		v.put("device", "cpu");
 		String line = fileCommand("settings", "Style Transfer Settings", List.of(v), GuiDriver::settingsChanged);
-		org.neuralstyle.imagej.Settings.set(org.neuralstyle.imagej.Settings.MEMORY, "0");
-		org.neuralstyle.imagej.Settings.set(org.neuralstyle.imagej.Settings.TILING, "exact");
+		pluginSettings("set", "neuralstyle.memory.mb", "0");
+		pluginSettings("set", "neuralstyle.tiling", "exact");
 		replayFile("settings", line, GuiDriver::settingsChanged);
 		IJ.runMacro("run(\"Style Transfer Settings\", \"memory=0 tiling=exact device=auto\");\n");
-		var now = org.neuralstyle.imagej.Settings.current();
-		put("settings.restored", String.valueOf(now.memoryMb() == 0 && now.tiling() == org.neuralstyle.nn.EngineSettings.Tiling.EXACT));
+		put("settings.restored", String.valueOf(currentSettings().equals("0 EXACT")));
 	}
 
-	static boolean settingsChanged() {
-		var now = org.neuralstyle.imagej.Settings.current();
-		return now.memoryMb() == 1536 && now.tiling() == org.neuralstyle.nn.EngineSettings.Tiling.FAST;
+	static boolean settingsChanged() throws Exception {
+		return currentSettings().equals("1536 FAST");
+	}
+
+	/** "memoryMb TILING" as the plugin's own Settings.current() sees them. */
+	static String currentSettings() throws Exception {
+		Object now = pluginSettings("current");
+		return now.getClass().getMethod("memoryMb").invoke(now) + " " + now.getClass().getMethod("tiling").invoke(now);
+	}
+
+	/**
+	 * Calls a static method of the plugin's Settings class. The plugin jar is loaded by ImageJ's
+	 * plugin class loader (plugins.dir), not by this driver's class path, so it is reached the way
+	 * ImageJ itself reaches it: through IJ.getClassLoader().
+	 */
+	static Object pluginSettings(String method, String... args) throws Exception {
+		Class<?> c = Class.forName("org.neuralstyle.imagej.Settings", true, IJ.getClassLoader());
+		Class<?>[] types = new Class<?>[args.length];
+		java.util.Arrays.fill(types, String.class);
+		return c.getMethod(method, types).invoke(null, (Object[]) args);
 	}
 
 	// ---------------------------------------------------------------- driving the GUI
