@@ -1,0 +1,95 @@
+package org.neuralstyle.torchfile;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.neuralstyle.TestFiles;
+import org.neuralstyle.nn.Tensor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The checkpoint reader on files written by PyTorch (src/test/python/make_torch_fixtures.py), and on hostile ones. */
+class TorchFileTest {
+
+	static Path fixture(String name) {
+		return TestFiles.resource("torchfile/" + name);
+	}
+
+	static Map<String, Tensor> all(String name) throws IOException {
+		try (TorchFile f = TorchFile.open(fixture(name))) {
+			return f.readAll();
+		}
+	}
+
+	@Test
+	void zipAndLegacyFormatsGiveTheSameTensors() throws IOException {
+		try (TorchFile z = TorchFile.open(fixture("split_zip/encoder.pth")); TorchFile l = TorchFile.open(fixture("split_legacy/encoder.pth"))) {
+			assertEquals(TorchFile.Format.ZIP, z.format());
+			assertEquals(TorchFile.Format.LEGACY, l.format());
+			assertEquals(z.tensors().keySet(), l.tensors().keySet());
+			assertTrue(z.tensors().containsKey("0.conv2d.weight"), z.tensors().keySet().toString());
+			assertArrayEquals(new long[] { 4, 3, 9, 9 }, z.tensors().get("0.conv2d.weight").shape());
+			for (String k : z.tensors().keySet()) assertArrayEquals(z.read(k).data(), l.read(k).data(), k);
+		}
+	}
+
+	@Test
+	void viewsWithOffsetAndStridesComeOutRight() throws IOException {
+		Map<String, Tensor> whole = all("whole_zip.pth");
+		// nested: {"state_dict": {...}, "epoch": 7}
+		Tensor bank1 = whole.get("state_dict.style_bank.1.0.conv2d.weight");
+		assertArrayEquals(all("split_zip/bank/1.path").get("0.conv2d.weight").data(), bank1.data(), "view at offset 5");
+		Tensor d3 = whole.get("state_dict.decoder_net.6.conv2d.weight");
+		assertArrayEquals(all("split_zip/decoder.pth").get("6.conv2d.weight").data(), d3.data(), "non-contiguous view");
+		assertFalse(whole.containsKey("epoch"));
+	}
+
+	@Test
+	void float16IsConverted() throws IOException {
+		try (TorchFile f = TorchFile.open(fixture("split_legacy/bank/1.path"))) {
+			assertEquals("HalfStorage", f.tensors().get("0.conv2d.weight").type());
+			float[] half = f.read("0.conv2d.weight").data();
+			float[] full = all("split_zip/bank/1.path").get("0.conv2d.weight").data();
+			for (int i = 0; i < half.length; i++) assertEquals(full[i], half[i], Math.abs(full[i]) * 1e-3 + 1e-7);
+		}
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', value = {
+		"hostile/posix_system.pth|refuses posix.system: this file holds code, not only weights",
+		"hostile/posix_system_legacy.pth|refuses posix.system",
+		"hostile/builtins_eval.pth|refuses builtins.eval",
+		"hostile/unknown_class.pth|refuses __main__.Config",
+		"hostile/truncated.pth|truncated",
+		"hostile/short_storage.pth|truncated or damaged",
+		"hostile/huge_header.pth|claims 1152921504606846976 elements",
+		"hostile/dotdot.pth|'..'",
+	})
+	void hostileFilesAreRefusedClearly(String file, String message) {
+		TorchFileException e = assertThrows(TorchFileException.class, () -> all(file));
+		assertTrue(e.getMessage().contains(message), e.getMessage());
+		assertTrue(e.getMessage().contains(Path.of(file).getFileName().toString()), "names the file: " + e.getMessage());
+	}
+
+	@Test
+	void notACheckpointIsRefused() throws IOException {
+		Path p = Files.createTempFile("not-torch", ".pth");
+		try {
+			Files.writeString(p, "hello");
+			TorchFileException e = assertThrows(TorchFileException.class, () -> TorchFile.open(p));
+			assertTrue(e.getMessage().contains("not a PyTorch checkpoint"), e.getMessage());
+		}
+		finally {
+			Files.delete(p);
+		}
+	}
+}
