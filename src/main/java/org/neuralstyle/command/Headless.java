@@ -8,6 +8,7 @@ import ij.gui.Roi;
 
 import org.neuralstyle.imagej.GatysRunner;
 import org.neuralstyle.imagej.ImageJProgress;
+import org.neuralstyle.imagej.ImportRunner;
 import org.neuralstyle.imagej.Options;
 import org.neuralstyle.imagej.RegionStyleRunner;
 import org.neuralstyle.imagej.RoiFiles;
@@ -129,6 +130,15 @@ public final class Headless {
 	public static String manageStyles(String args) {
 		return run(() -> StyleLibraryRunner.run(StyleLibraryRunner.request(Options.parse(args, StyleLibraryRunner.KEYS),
 			Settings.current())));
+	}
+
+	/**
+	 * {@code source=CHECKPOINT.pth|FOLDER output=NAME.stylebank[.zip] [name=]}: converts a PyTorch
+	 * StyleBank checkpoint (read without running it) into a model, written only once it reads back.
+	 */
+	public static String importStyleBank(String args) {
+		return run(() -> ImportRunner.run(ImportRunner.Request.from(Options.parse(args, ImportRunner.Request.KEYS), Settings.current()),
+			progress()));
 	}
 
 	private static void log(String line) {
