@@ -17,6 +17,7 @@ import org.neuralstyle.imagej.Settings;
 import org.neuralstyle.imagej.StyleBankRunner;
 import org.neuralstyle.imagej.StyleLibraryRunner;
 import org.neuralstyle.imagej.TrainingRunner;
+import org.neuralstyle.imagej.VggWeightsRunner;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -139,6 +140,15 @@ public final class Headless {
 	public static String importStyleBank(String args) {
 		return run(() -> ImportRunner.run(ImportRunner.Request.from(Options.parse(args, ImportRunner.Request.KEYS), Settings.current()),
 			progress()));
+	}
+
+	/**
+	 * {@code [network=vgg19|vgg16|both] [file=vgg19-dcbb9e9d.pth] [torch_hub=true]}: installs VGG
+	 * weights from a local torchvision file, from torch hub's cache, or (neither given) by download.
+	 */
+	public static String getVggWeights(String args) {
+		return run(() -> VggWeightsRunner.run(VggWeightsRunner.Request.from(Options.parse(args, VggWeightsRunner.Request.KEYS),
+			Settings.current()), progress(), Headless::log));
 	}
 
 	private static void log(String line) {

@@ -156,7 +156,8 @@ class DialogsAndInPlaceTest {
 			new Dialog("Learn", TrainingPlugins.fields("learn"), "Training StyleBank models"),
 			new Dialog("Styles", TrainingPlugins.fields("styles"), "Training StyleBank models"),
 			new Dialog(GatysPlugin.TITLE, GatysPlugin.FIELDS, "Gatys: style transfer by optimisation"),
-			new Dialog(ImportStyleBankPlugin.TITLE, ImportStyleBankPlugin.FIELDS, "Importing PyTorch StyleBank models")))
+			new Dialog(ImportStyleBankPlugin.TITLE, ImportStyleBankPlugin.FIELDS, "Importing PyTorch StyleBank models"),
+			new Dialog(GetVggWeightsPlugin.TITLE, GetVggWeightsPlugin.FIELDS, "VGG weights and the offline default")))
 		{
 			assertFalse(Help.section(readme, d.section()).isBlank(), "README has section " + d.section());
 			String html = Help.html(d.title(), d.fields(), d.section());
