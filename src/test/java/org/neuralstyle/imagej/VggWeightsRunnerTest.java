@@ -120,4 +120,24 @@ class VggWeightsRunnerTest {
 			assertEquals(List.of(), s.toList(), "nothing written");
 		}
 	}
+
+	@Test
+	void headlessDoorRefusesBeforeReadingAnything() throws IOException {
+		String line = org.neuralstyle.command.Headless.getVggWeights("fil=[" + PTH + "]");
+		assertTrue(line.startsWith("Error: unknown argument 'fil'. Did you mean 'file'?"), line);
+		Path damaged = tmp.resolve("vgg19-00000000.pth");
+		Files.copy(PTH, damaged);
+		Path models = tmp.resolve("models");
+		String old = System.getProperty("neuralstyle.models");
+		System.setProperty("neuralstyle.models", models.toString()); // a folder without VGG weights, so the file is read
+		try {
+			line = org.neuralstyle.command.Headless.getVggWeights("file=[" + damaged + "]");
+		}
+		finally {
+			if (old == null) System.clearProperty("neuralstyle.models");
+			else System.setProperty("neuralstyle.models", old);
+		}
+		assertTrue(line.startsWith("Error: ") && line.contains("SHA-256 starts with 7f1f2d45 but its name says 00000000"), line);
+		assertTrue(Files.notExists(VggWeights.file(models, Vgg.Arch.VGG19)), "nothing installed");
+	}
 }
