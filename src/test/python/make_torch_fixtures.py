@@ -14,6 +14,8 @@ Needs Debian's python3-torch (torch 1.13). Seeded, tiny widths (channels 4, 6, 8
                      style_bank.N.0...}, "epoch": 7}; bank 1's weight is a view with an offset
                      into a larger storage, the decoder's last weight a non-contiguous view
   whole_legacy_half.pth   the same network's state dict in float16, legacy format
+  dtypes.pth, dtypes_protocol4.pth   float32/64, bfloat16, float16, int64 and nested views,
+                     pickled with protocol 2 and 4; dtypes_expected.safetensors their values
   outputs.safetensors     input (1x3x20x28) and, per fixture, PyTorch's reconstruction, style 0
                      and the fusion 0.3 * bank 0 + 0.7 * bank 1 (clamped to [0, 1])
   refused/           checkpoints whose network the model format cannot express
@@ -215,6 +217,17 @@ def main(out):
     outputs.update(zip(("whole_legacy_half.reconstruction", "whole_legacy_half.style0", "whole_legacy_half.fusion"),
                        half.outputs(x)))
     write_safetensors(os.path.join(out, "outputs.safetensors"), outputs)
+
+    # element types and pickle protocol 4 (FRAME, MEMOIZE, SHORT_BINUNICODE, STACK_GLOBAL)
+    torch.manual_seed(11)
+    base = torch.randn(2, 3)
+    dtypes = {"f32": base, "f64": base.double(), "bf16": base.bfloat16(), "f16": base.half(), "i64": torch.arange(5),
+              "nested": [base[1], {"deeper": base.t()}]}
+    save(dtypes, os.path.join(out, "dtypes.pth"))
+    torch.save(dtypes, os.path.join(out, "dtypes_protocol4.pth"), pickle_protocol=4)
+    write_safetensors(os.path.join(out, "dtypes_expected.safetensors"), {
+        "f32": base, "bf16": base.bfloat16().float(), "f16": base.half().float(), "i64": torch.arange(5).float(),
+        "row1": base[1], "transposed": base.t()})
 
     # networks the format cannot express
     transposed = collections.OrderedDict()

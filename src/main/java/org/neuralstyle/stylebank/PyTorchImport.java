@@ -78,9 +78,10 @@ public final class PyTorchImport {
 
 	private static Result split(Path dir, Path enc, Path dec, String name) throws IOException {
 		TorchLayout.Group encoder, decoder;
+		TorchLayout.Budget budget = new TorchLayout.Budget();
 		try (TorchFile e = TorchFile.open(enc); TorchFile d = TorchFile.open(dec)) {
-			encoder = TorchLayout.Group.of(e, "", enc.getFileName().toString());
-			decoder = TorchLayout.Group.of(d, "", dec.getFileName().toString());
+			encoder = TorchLayout.Group.of(e, "", enc.getFileName().toString(), budget);
+			decoder = TorchLayout.Group.of(d, "", dec.getFileName().toString(), budget);
 		}
 		Path banks = null;
 		for (String b : BANK_FOLDERS) if (Files.isDirectory(dir.resolve(b))) banks = dir.resolve(b);
@@ -89,7 +90,7 @@ public final class PyTorchImport {
 		List<String> ids = new ArrayList<>();
 		for (Path f : bankFiles) {
 			try (TorchFile t = TorchFile.open(f)) {
-				bankGroups.add(TorchLayout.Group.of(t, "", banks.getFileName() + "/" + f.getFileName()));
+				bankGroups.add(TorchLayout.Group.of(t, "", banks.getFileName() + "/" + f.getFileName(), budget));
 			}
 			ids.add(stem(f.getFileName().toString()));
 		}

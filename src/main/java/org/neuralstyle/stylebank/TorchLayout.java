@@ -38,8 +38,18 @@ final class TorchLayout {
 	static final Set<String> ENCODERS = Set.of("encoder", "encoder_net", "enc", "encoder_layers");
 	static final Set<String> DECODERS = Set.of("decoder", "decoder_net", "dec", "decoder_layers");
 	static final Set<String> BANKS = Set.of("style_bank", "style_banks", "stylebank", "bank", "banks");
-	/** More than this many floats in one part of a StyleBank is not a StyleBank (the paper's is under 0.5 M). */
+	/** More than this many values is not a StyleBank (the paper's autoencoder has under 0.5 M, a bank 0.15 M). */
 	static final long MAX_FLOATS = 1L << 28;
+
+	/** How many values one import may still read (all parts together): a hostile file cannot make it read without end. */
+	static final class Budget {
+		private long left = MAX_FLOATS;
+
+		void take(long n, String where) throws ModelFormatException {
+			left -= n;
+			if (left < 0) throw new ModelFormatException(where + ": more than " + MAX_FLOATS + " values in all; not a StyleBank network");
+		}
+	}
 
 	/** One convolution found in a part: where (for messages), its weight and bias (null if none), and whether it pads by reflection. */
 	record Conv(String where, Tensor weight, Tensor bias, boolean reflection) {}
@@ -58,26 +68,24 @@ final class TorchLayout {
 		}
 
 		/** The tensors under {@code prefix} (after any wrapper such as "state_dict.") that pass {@code keep}. */
-		static Group of(TorchFile t, String prefix, String file, Predicate<String> keep) throws IOException {
+		static Group of(TorchFile t, String prefix, String file, Budget budget, Predicate<String> keep) throws IOException {
 			Group g = new Group(file, prefix);
 			String where = g.where;
-			long floats = 0;
 			List<String> names = new ArrayList<>();
 			for (var e : t.tensors().entrySet()) {
 				String rel = stripWrappers(e.getKey());
 				if (!rel.startsWith(prefix) || !keep.test(rel.substring(prefix.length()))) continue;
 				long n = 1;
 				for (long d : e.getValue().shape()) n *= d;
-				floats += n;
-				if (floats > MAX_FLOATS) throw new ModelFormatException(where + ": more than " + MAX_FLOATS + " values; not a StyleBank part");
+				budget.take(n, where);
 				names.add(e.getKey());
 			}
 			for (String n : names) g.tensors.put(stripWrappers(n).substring(prefix.length()), t.read(n));
 			return g;
 		}
 
-		static Group of(TorchFile t, String prefix, String file) throws IOException {
-			return of(t, prefix, file, k -> true);
+		static Group of(TorchFile t, String prefix, String file, Budget budget) throws IOException {
+			return of(t, prefix, file, budget, k -> true);
 		}
 
 		/** Module paths (name minus the last component) to their tensors, in file order. */
@@ -137,6 +145,7 @@ final class TorchLayout {
 	}
 
 	static Whole split(TorchFile t, String where) throws IOException {
+		Budget budget = new Budget();
 		String encRoot = null, decRoot = null, bankRoot = null;
 		boolean flat = false;
 		List<String> ignored = new ArrayList<>();
@@ -164,11 +173,11 @@ final class TorchLayout {
 			throw new ModelFormatException(where + ": no StyleBank encoder and decoder found (looked for " + ENCODERS + " / "
 				+ DECODERS + ", enconvN / deconvN, with style banks under " + BANKS + "; the file has " + sample(t) + ")");
 		}
-		Group enc = flat ? Group.of(t, "", where, k -> k.startsWith("enconv")) : Group.of(t, encRoot, where);
-		Group dec = flat ? Group.of(t, "", where, k -> k.startsWith("deconv")) : Group.of(t, decRoot, where);
+		Group enc = flat ? Group.of(t, "", where, budget, k -> k.startsWith("enconv")) : Group.of(t, encRoot, where, budget);
+		Group dec = flat ? Group.of(t, "", where, budget, k -> k.startsWith("deconv")) : Group.of(t, decRoot, where, budget);
 		List<Group> banks = new ArrayList<>();
 		bankIdx.sort((a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
-		for (String i : bankIdx) banks.add(Group.of(t, bankRoot + i + ".", where));
+		for (String i : bankIdx) banks.add(Group.of(t, bankRoot + i + ".", where, budget));
 		String d = flat ? "enconvN, deconvN, " + (bankRoot == null ? "no banks" : bankRoot + "N")
 			: encRoot + "*, " + decRoot + "*, " + (bankRoot == null ? "no banks" : bankRoot + "N.*");
 		return new Whole(enc, dec, banks, bankIdx, ignored, d);

@@ -101,6 +101,10 @@ class PyTorchImportTest {
 		"hostile/posix_system.pth|posix.system|holds code",
 		"hostile/dotdot.pth|'..'|outside",
 		"hostile/huge_header.pth|elements|claims",
+		"hostile/truncated.pth|truncated.pth|truncated",
+		"hostile/short_storage.pth|short_storage.pth|truncated or damaged",
+		"hostile/builtins_eval.pth|builtins.eval|holds code",
+		"hostile/unknown_class.pth|__main__.Config|holds code",
 	})
 	void unusableCheckpointsAreRefusedAndNothingIsWritten(String fixture, String names, String why) throws IOException {
 		Path out = tmp.resolve("refused.stylebank");
@@ -109,6 +113,20 @@ class PyTorchImportTest {
 		assertTrue(e.getMessage().contains(names) && e.getMessage().contains(why), e.getMessage());
 		try (Stream<Path> s = Files.list(tmp)) {
 			assertEquals(List.of(), s.toList(), "nothing written");
+		}
+	}
+
+	@Test
+	void oneHostileBankFileRefusesTheWholeFolder() throws IOException {
+		Path src = tmp.resolve("run");
+		Files.createDirectories(src.resolve("bank"));
+		for (String f : List.of("encoder.pth", "decoder.pth", "bank/0.path")) Files.copy(TestFiles.resource("torchfile/split_zip/" + f), src.resolve(f));
+		Files.copy(TestFiles.resource("torchfile/hostile/posix_system.pth"), src.resolve("bank/1.path"));
+		Path out = tmp.resolve("out.stylebank.zip");
+		IOException e = assertThrows(IOException.class, () -> PyTorchImport.write(PyTorchImport.read(src, "m"), out));
+		assertTrue(e.getMessage().contains("1.path") && e.getMessage().contains("refuses posix.system"), e.getMessage());
+		try (Stream<Path> s = Files.list(tmp)) {
+			assertEquals(List.of(src), s.toList(), "nothing written beside the source");
 		}
 	}
 }

@@ -3,6 +3,7 @@ package org.neuralstyle.torchfile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.neuralstyle.TestFiles;
 import org.neuralstyle.nn.Tensor;
 
@@ -91,5 +92,21 @@ class TorchFileTest {
 		finally {
 			Files.delete(p);
 		}
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "dtypes.pth", "dtypes_protocol4.pth" })
+	void elementTypesNestingAndProtocolsComeOutRight(String file) throws IOException {
+		Map<String, Tensor> want = org.neuralstyle.nn.Safetensors.read(Files.readAllBytes(fixture("dtypes_expected.safetensors")));
+		Map<String, Tensor> got = all(file);
+		assertEquals(java.util.Set.of("f32", "f64", "bf16", "f16", "i64", "nested.0", "nested.1.deeper"), got.keySet());
+		assertArrayEquals(want.get("f32").data(), got.get("f32").data());
+		assertArrayEquals(want.get("f32").data(), got.get("f64").data(), "float64 of float32 values");
+		assertArrayEquals(want.get("bf16").data(), got.get("bf16").data());
+		assertArrayEquals(want.get("f16").data(), got.get("f16").data());
+		assertArrayEquals(want.get("i64").data(), got.get("i64").data());
+		assertArrayEquals(want.get("row1").data(), got.get("nested.0").data(), "a row view at an offset, in a list");
+		assertArrayEquals(want.get("transposed").data(), got.get("nested.1.deeper").data(), "a transposed view, nested deeper");
+		assertArrayEquals(new long[] { 3, 2 }, got.get("nested.1.deeper").shape());
 	}
 }
