@@ -12,7 +12,7 @@ import org.neuralstyle.imagej.Options;
 import org.neuralstyle.imagej.Settings;
 import org.neuralstyle.imagej.VggWeightsRunner;
 import org.neuralstyle.nn.EngineSettings;
-import org.neuralstyle.nn.TorchvisionVgg;
+import org.neuralstyle.gatys.TorchvisionVgg;
 import org.neuralstyle.nn.Vgg;
 
 import java.nio.file.Path;

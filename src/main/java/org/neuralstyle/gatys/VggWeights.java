@@ -61,7 +61,7 @@ public final class VggWeights {
 	/** torchvision's file of {@code arch} (its official name) in the first of {@code folders} that has it, or null. */
 	public static Path findTorchvision(Vgg.Arch arch, List<Path> folders) {
 		for (Path f : folders) {
-			Path p = f.resolve(org.neuralstyle.nn.TorchvisionVgg.officialName(arch));
+			Path p = f.resolve(TorchvisionVgg.officialName(arch));
 			if (Files.isRegularFile(p)) return p;
 		}
 		return null;

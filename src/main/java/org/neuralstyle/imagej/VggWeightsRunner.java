@@ -4,7 +4,7 @@ import org.neuralstyle.Progress;
 import org.neuralstyle.gatys.VggWeights;
 import org.neuralstyle.nn.Download;
 import org.neuralstyle.nn.EngineSettings;
-import org.neuralstyle.nn.TorchvisionVgg;
+import org.neuralstyle.gatys.TorchvisionVgg;
 import org.neuralstyle.nn.Vgg;
 
 import java.io.IOException;

@@ -4,18 +4,15 @@ import org.neuralstyle.nn.Tensor;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.RandomAccessFile;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,11 +58,11 @@ public final class TorchFile implements AutoCloseable {
 	private final String prefix;
 	private final ByteBuffer legacy;
 	/** Where each legacy storage's data starts in the file. */
-	private final Map<String, Integer> legacyData = new LinkedHashMap<>();
-	private final Map<String, Pickle.StorageRef> storages = new LinkedHashMap<>();
+	final Map<String, Integer> legacyData = new LinkedHashMap<>();
+	final Map<String, Pickle.StorageRef> storages = new LinkedHashMap<>();
 	private final Map<String, Pickle.TensorRef> tensors = new LinkedHashMap<>();
 
-	private TorchFile(Path file, Format format, ZipFile zip, String prefix, ByteBuffer legacy) {
+	TorchFile(Path file, Format format, ZipFile zip, String prefix, ByteBuffer legacy) {
 		this.file = file;
 		this.format = format;
 		this.zip = zip;
@@ -81,8 +78,8 @@ public final class TorchFile implements AutoCloseable {
 		try (InputStream in = Files.newInputStream(file)) {
 			n = in.readNBytes(head, 0, head.length);
 		}
-		if (n >= 4 && head[0] == 'P' && head[1] == 'K') return openZip(file);
-		if (n >= 4 && (head[0] & 0xff) == 0x80 && head[1] == 2 && (head[2] & 0xff) == 0x8a) return openLegacy(file);
+		if (n >= 4 && head[0] == 'P' && head[1] == 'K') return ZipCheckpoint.open(file);
+		if (n >= 4 && (head[0] & 0xff) == 0x80 && head[1] == 2 && (head[2] & 0xff) == 0x8a) return LegacyCheckpoint.open(file);
 		if (Files.size(file) > 262 && isTar(file)) {
 			throw new TorchFileException(file + ": the tar format of PyTorch before 0.4 is not supported; load and save it again "
 				+ "with a newer PyTorch");
@@ -113,127 +110,10 @@ public final class TorchFile implements AutoCloseable {
 		return Collections.unmodifiableMap(out);
 	}
 
-	// ---------------------------------------------------------------- zip format
-
-	private static TorchFile openZip(Path file) throws IOException {
-		ZipFile zip;
-		try {
-			zip = new ZipFile(file.toFile());
-		}
-		catch (ZipException e) {
-			throw new TorchFileException(file + ": not a complete zip archive (truncated or damaged file?): " + e.getMessage());
-		}
-		try {
-			String pkl = null;
-			for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements();) {
-				String name = en.nextElement().getName();
-				if (name.startsWith("/") || name.contains("\\") || name.contains(":")
-					|| Arrays.asList(name.split("/")).contains(".."))
-				{
-					throw new TorchFileException(file + ": zip entry '" + name + "' points outside the archive ('..' or an "
-						+ "absolute path); refusing the file");
-				}
-				if (name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - "/data.pkl".length()) {
-					if (pkl != null) throw new TorchFileException(file + ": two pickles (" + pkl + ", " + name + ") in one archive");
-					pkl = name;
-				}
-			}
-			if (pkl == null) throw new TorchFileException(file + ": a zip archive but no NAME/data.pkl in it: not a torch.save file");
-			String prefix = pkl.substring(0, pkl.length() - "data.pkl".length());
-			ZipEntry order = zip.getEntry(prefix + "byteorder");
-			if (order != null) {
-				String bo = new String(read(zip, order, 16, file), StandardCharsets.US_ASCII).trim();
-				if (!bo.equals("little")) throw new TorchFileException(file + ": byte order '" + bo + "' is not supported (only little-endian)");
-			}
-			TorchFile t = new TorchFile(file, Format.ZIP, zip, prefix, null);
-			byte[] pickle = read(zip, zip.getEntry(pkl), MAX_PICKLE_BYTES, file);
-			Object root = Pickle.read(ByteBuffer.wrap(pickle), t::persistent, file + ": " + pkl);
-			t.collect(root);
-			for (Pickle.StorageRef s : t.storages.values()) {
-				ZipEntry e = zip.getEntry(prefix + "data/" + s.key());
-				if (e == null) throw new TorchFileException(file + ": storage " + s.key() + " is missing from the archive");
-				long need = s.numel() * s.elementSize();
-				if (e.getSize() >= 0 && e.getSize() < need) {
-					throw new TorchFileException(file + ": storage " + s.key() + " has " + e.getSize() + " bytes but its "
-						+ s.numel() + " elements need " + need + " (truncated or damaged file)");
-				}
-			}
-			t.checkViews();
-			return t;
-		}
-		catch (IOException | RuntimeException e) {
-			zip.close();
-			throw e;
-		}
-	}
-
-	private static byte[] read(ZipFile zip, ZipEntry e, long max, Path file) throws IOException {
-		if (e.getSize() > max) throw new TorchFileException(file + ": " + e.getName() + " is " + e.getSize() + " bytes (more than " + max + ")");
-		try (InputStream in = zip.getInputStream(e)) {
-			byte[] b = in.readNBytes((int) Math.min(max, e.getSize() >= 0 ? e.getSize() : max) );
-			if (e.getSize() >= 0 && b.length != e.getSize()) {
-				throw new TorchFileException(file + ": " + e.getName() + " ends after " + b.length + " of " + e.getSize() + " bytes (truncated file?)");
-			}
-			return b;
-		}
-		catch (ZipException | java.io.EOFException ex) {
-			throw new TorchFileException(file + ": " + e.getName() + " cannot be read (" + ex.getMessage() + "; truncated or damaged file?)");
-		}
-	}
-
-	// ---------------------------------------------------------------- legacy format
-
-	private static TorchFile openLegacy(Path file) throws IOException {
-		long size = Files.size(file);
-		if (size > MAX_LEGACY_BYTES) throw new TorchFileException(file + ": a legacy-format file larger than 2 GB is not supported");
-		ByteBuffer buf;
-		try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r"); FileChannel ch = raf.getChannel()) {
-			buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, size).order(ByteOrder.LITTLE_ENDIAN);
-		}
-		TorchFile t = new TorchFile(file, Format.LEGACY, null, null, buf);
-		String where = file + " (legacy format)";
-		Pickle.Persistent none = pid -> {
-			throw new TorchFileException(where + ": a storage where none belongs");
-		};
-		Object magic = Pickle.read(buf, none, where);
-		if (!LEGACY_MAGIC.equals(magic)) throw new TorchFileException(where + ": wrong magic number; not a PyTorch file");
-		Object protocol = Pickle.read(buf, none, where);
-		if (!Long.valueOf(1001).equals(protocol)) throw new TorchFileException(where + ": protocol " + protocol + " is not supported (1001 is)");
-		Object sys = Pickle.read(buf, none, where);
-		if (sys instanceof Map<?, ?> m && Boolean.FALSE.equals(m.get("little_endian"))) {
-			throw new TorchFileException(where + ": saved on a big-endian machine; not supported");
-		}
-		Object root = Pickle.read(buf, t::persistent, where);
-		t.collect(root);
-		Object keys = Pickle.read(buf, none, where);
-		if (!(keys instanceof List<?> list)) throw new TorchFileException(where + ": no list of storage keys");
-		for (Object k : list) {
-			Pickle.StorageRef s = t.storages.get(String.valueOf(k));
-			if (s == null) throw new TorchFileException(where + ": storage " + k + " is stored but not used by any tensor");
-			if (buf.remaining() < 8) throw new TorchFileException(where + ": the file ends before storage " + k + " (truncated file?)");
-			long count = buf.getLong();
-			if (count != s.numel()) {
-				throw new TorchFileException(where + ": storage " + k + " holds " + count + " elements, its tensors say " + s.numel());
-			}
-			long bytes = count * s.elementSize();
-			if (count < 0 || bytes > buf.remaining()) {
-				throw new TorchFileException(where + ": storage " + k + " needs " + bytes + " bytes but the file has " + buf.remaining()
-					+ " left (truncated file?)");
-			}
-			t.legacyData.put(s.key(), buf.position());
-			buf.position((int) (buf.position() + bytes));
-		}
-		for (String k : t.storages.keySet()) {
-			if (!t.legacyData.containsKey(k)) throw new TorchFileException(where + ": storage " + k + " is missing");
-		}
-		t.checkViews();
-		return t;
-	}
-
 	// ---------------------------------------------------------------- shared
 
 	/** PyTorch's persistent id of a storage: ('storage', torch.XStorage, key, location, numel[, view]). */
-	private Object persistent(Object pid) throws TorchFileException {
+	Object persistent(Object pid) throws TorchFileException {
 		String where = file.toString();
 		if (!(pid instanceof Pickle.Tuple t) || t.items().size() < 5 || !"storage".equals(t.items().get(0))) {
 			throw new TorchFileException(where + ": a persistent id that is not a storage: " + pid);
@@ -255,7 +135,7 @@ public final class TorchFile implements AutoCloseable {
 	}
 
 	/** Collects the tensors of nested dicts, lists and tuples under dotted names. */
-	private void collect(Object root) throws TorchFileException {
+	void collect(Object root) throws TorchFileException {
 		walk(root, "", 0, Pickle.identitySet());
 		if (tensors.isEmpty()) throw new TorchFileException(file + ": holds no tensors");
 	}
@@ -276,7 +156,7 @@ public final class TorchFile implements AutoCloseable {
 	}
 
 	/** Every tensor's elements lie inside its storage; no tensor is larger than the cap. */
-	private void checkViews() throws TorchFileException {
+	void checkViews() throws TorchFileException {
 		for (var e : tensors.entrySet()) {
 			Pickle.TensorRef t = e.getValue();
 			String what = file + ": tensor '" + e.getKey() + "'";

@@ -1,6 +1,10 @@
-package org.neuralstyle.nn;
+package org.neuralstyle.gatys;
 
 import org.neuralstyle.Progress;
+import org.neuralstyle.nn.AtomicFiles;
+import org.neuralstyle.nn.Safetensors;
+import org.neuralstyle.nn.Tensor;
+import org.neuralstyle.nn.Vgg;
 import org.neuralstyle.torchfile.TorchFile;
 
 import java.io.IOException;
