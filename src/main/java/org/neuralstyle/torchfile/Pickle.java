@@ -81,6 +81,9 @@ final class Pickle {
 		catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException e) {
 			throw new TorchFileException(where + ": the pickle ends early (truncated file?)");
 		}
+		catch (StackOverflowError e) { // a key that holds itself, hashed
+			throw new TorchFileException(where + ": a pickle whose values contain themselves; refusing the file");
+		}
 	}
 
 	private TorchFileException bad(String message) {
@@ -101,7 +104,10 @@ final class Pickle {
 					if (stack.size() != 1 || !marks.isEmpty()) throw bad("malformed pickle (stack at STOP)");
 					return stack.get(0);
 				}
-				case '(' -> marks.add(stack.size());
+				case '(' -> {
+					if (marks.size() >= MAX_STACK) throw bad("more than " + MAX_STACK + " nested MARKs");
+					marks.add(stack.size());
+				}
 				case '}' -> push(new LinkedHashMap<>());
 				case ']' -> push(new ArrayList<>());
 				case ')' -> push(new Tuple(List.of()));

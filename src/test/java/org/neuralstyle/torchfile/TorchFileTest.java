@@ -109,4 +109,39 @@ class TorchFileTest {
 		assertArrayEquals(want.get("transposed").data(), got.get("nested.1.deeper").data(), "a transposed view, nested deeper");
 		assertArrayEquals(new long[] { 3, 2 }, got.get("nested.1.deeper").shape());
 	}
+
+	/** Hand-made pickles: what torch.save never writes is refused with a message, never a crash or a hang. */
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', value = {
+		// protocol 0 GLOBAL of os.system, then REDUCE
+		"63 6f 73 0a 73 79 73 74 65 6d 0a 28 56 6c 73 0a 74 52 2e|refuses os.system",
+		// INST names a class too
+		"28 69 5f 5f 6d 61 69 6e 5f 5f 0a 45 76 69 6c 0a 2e|refuses __main__.Evil",
+		// a list appended to itself, then walked
+		"80 02 5d 71 00 68 00 61 2e|holds no tensors",
+		// ends in the middle
+		"80 02 7d 71 00 28 58 05 00 00|ends early",
+		// a string claiming 2 GB
+		"80 02 58 ff ff ff 7f|truncated",
+		// an unknown opcode
+		"80 02 ff|unsupported pickle opcode 0xff",
+	})
+	void handMadePicklesAreRefused(String hex, String message) throws IOException {
+		String[] parts = hex.split(" ");
+		byte[] pickle = new byte[parts.length];
+		for (int i = 0; i < parts.length; i++) pickle[i] = (byte) Integer.parseInt(parts[i], 16);
+		Path p = Files.createTempFile("hand", ".pth");
+		try {
+			try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(p))) {
+				zip.putNextEntry(new java.util.zip.ZipEntry("hand/data.pkl"));
+				zip.write(pickle);
+				zip.closeEntry();
+			}
+			TorchFileException e = assertThrows(TorchFileException.class, () -> TorchFile.open(p).close());
+			assertTrue(e.getMessage().contains(message), e.getMessage());
+		}
+		finally {
+			Files.delete(p);
+		}
+	}
 }
