@@ -40,6 +40,14 @@ public final class PyTorchImport {
 
 	/** Reads {@code source} (a folder or a checkpoint file) into a model named {@code name}. */
 	public static Result read(Path source, String name) throws IOException {
+		Result r = readLayout(source, name);
+		com.google.gson.JsonObject t = new com.google.gson.JsonObject();
+		t.addProperty("importedFrom", "PyTorch: " + r.layout());
+		r.model().setTraining(t); // where the weights came from (the manifest's free-form training record)
+		return r;
+	}
+
+	private static Result readLayout(Path source, String name) throws IOException {
 		if (!Files.exists(source)) throw new ModelFormatException(source + ": no such file or folder");
 		if (Files.isDirectory(source)) {
 			Path enc = part(source, "encoder"), dec = part(source, "decoder");

@@ -64,6 +64,7 @@ class PyTorchImportTest {
 		assertArrayEquals(new int[] { 4, 6, 8 }, model.channels());
 		assertEquals(List.of("0", "1"), model.styles().stream().map(StyleBankModel.Style::id).toList());
 		StyleBankModel again = StyleBankModel.load(out);
+		assertTrue(again.training().get("importedFrom").getAsString().startsWith("PyTorch: "), again.training().toString());
 		String key = fixture.replace(".pth", "");
 		try (StyleBankNetwork net = new StyleBankNetwork(again, Device.cpu())) {
 			check(net, key + ".reconstruction", StyleMix.reconstruction());
