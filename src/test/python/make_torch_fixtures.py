@@ -14,6 +14,8 @@ Needs Debian's python3-torch (torch 1.13). Seeded, tiny widths (channels 4, 6, 8
                      style_bank.N.0...}, "epoch": 7}; bank 1's weight is a view with an offset
                      into a larger storage, the decoder's last weight a non-contiguous view
   whole_legacy_half.pth   the same network's state dict in float16, legacy format
+  flat_names.pth     the same network under flat names (enconv1..3, deconv1..3, style_bank.N.conv2d);
+                     its outputs are whole_zip's
   dtypes.pth, dtypes_protocol4.pth   float32/64, bfloat16, float16, int64 and nested views,
                      pickled with protocol 2 and 4; dtypes_expected.safetensors their values
   outputs.safetensors     input (1x3x20x28) and, per fixture, PyTorch's reconstruction, style 0
@@ -208,6 +210,18 @@ def main(out):
     assert not sd["decoder_net.6.conv2d.weight"].is_contiguous()
     save({"state_dict": sd, "epoch": 7, "note": "random weights for tests"}, os.path.join(out, "whole_zip.pth"))
     outputs.update(zip(("whole_zip.reconstruction", "whole_zip.style0", "whole_zip.fusion"), net.outputs(x)))
+
+    # the same network under flat names (enconvN / deconvN / style_bank.N.conv2d), without affine norms
+    rename = {"encoder_net.0.": "enconv1.", "encoder_net.3.": "enconv2.", "encoder_net.6.": "enconv3.",
+              "decoder_net.0.": "deconv1.", "decoder_net.3.": "deconv2.", "decoder_net.6.": "deconv3.",
+              "style_bank.0.0.": "style_bank.0.", "style_bank.1.0.": "style_bank.1."}
+    flat = collections.OrderedDict()
+    for k, v in net.state_dict().items():
+        for a, b in rename.items():
+            if k.startswith(a):
+                k = b + k[len(a):]
+        flat[k] = v
+    save(flat, os.path.join(out, "flat_names.pth"))
 
     half = Net(2)
     half.load_state_dict(net.state_dict())

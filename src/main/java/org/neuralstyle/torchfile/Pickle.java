@@ -35,7 +35,7 @@ final class Pickle {
 
 	/** Globals a state dict needs; anything else is refused. */
 	static final Set<String> ALLOWED = Set.of("collections.OrderedDict", "torch._utils._rebuild_tensor_v2",
-		"torch._utils._rebuild_parameter", "torch.FloatStorage", "torch.HalfStorage", "torch.BFloat16Storage",
+		"torch._utils._rebuild_tensor", "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state", "torch.FloatStorage", "torch.HalfStorage", "torch.BFloat16Storage",
 		"torch.DoubleStorage", "torch.LongStorage");
 
 	/** Caps: a state dict's pickle holds names and small tuples, never this much. */
@@ -223,7 +223,7 @@ final class Pickle {
 				if (!args.isEmpty()) throw bad("OrderedDict with arguments is not used by state dicts");
 				return new LinkedHashMap<>();
 			}
-			case "torch._utils._rebuild_tensor_v2" -> {
+			case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor" -> { // v1: PyTorch 0.4
 				if (args.size() < 4) throw bad("_rebuild_tensor_v2 with " + args.size() + " arguments");
 				if (!(args.get(0) instanceof StorageRef s)) throw bad("_rebuild_tensor_v2 without a storage");
 				long offset = integer(args.get(1), "storage offset");
@@ -232,7 +232,7 @@ final class Pickle {
 				if (size.length != stride.length) throw bad("tensor with " + size.length + " sizes but " + stride.length + " strides");
 				return new TensorRef(s, offset, size, stride);
 			}
-			case "torch._utils._rebuild_parameter" -> {
+			case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state" -> {
 				if (args.isEmpty() || !(args.get(0) instanceof TensorRef t)) throw bad("_rebuild_parameter without a tensor");
 				return t;
 			}
