@@ -8,6 +8,7 @@ import ij.gui.Roi;
 
 import org.neuralstyle.imagej.GatysRunner;
 import org.neuralstyle.imagej.ImageJProgress;
+import org.neuralstyle.imagej.ImportRunner;
 import org.neuralstyle.imagej.Options;
 import org.neuralstyle.imagej.RegionStyleRunner;
 import org.neuralstyle.imagej.RoiFiles;
@@ -16,6 +17,7 @@ import org.neuralstyle.imagej.Settings;
 import org.neuralstyle.imagej.StyleBankRunner;
 import org.neuralstyle.imagej.StyleLibraryRunner;
 import org.neuralstyle.imagej.TrainingRunner;
+import org.neuralstyle.imagej.VggWeightsRunner;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -129,6 +131,24 @@ public final class Headless {
 	public static String manageStyles(String args) {
 		return run(() -> StyleLibraryRunner.run(StyleLibraryRunner.request(Options.parse(args, StyleLibraryRunner.KEYS),
 			Settings.current())));
+	}
+
+	/**
+	 * {@code source=CHECKPOINT.pth|FOLDER output=NAME.stylebank[.zip] [name=]}: converts a PyTorch
+	 * StyleBank checkpoint (read without running it) into a model, written only once it reads back.
+	 */
+	public static String importStyleBank(String args) {
+		return run(() -> ImportRunner.run(ImportRunner.Request.from(Options.parse(args, ImportRunner.Request.KEYS), Settings.current()),
+			progress()));
+	}
+
+	/**
+	 * {@code [network=vgg19|vgg16|both] [file=vgg19-dcbb9e9d.pth] [torch_hub=true]}: installs VGG
+	 * weights from a local torchvision file, from torch hub's cache, or (neither given) by download.
+	 */
+	public static String getVggWeights(String args) {
+		return run(() -> VggWeightsRunner.run(VggWeightsRunner.Request.from(Options.parse(args, VggWeightsRunner.Request.KEYS),
+			Settings.current()), progress(), Headless::log));
 	}
 
 	private static void log(String line) {

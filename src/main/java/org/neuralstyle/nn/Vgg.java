@@ -55,7 +55,7 @@ public final class Vgg implements AutoCloseable {
 	static final float[] STD = { 0.229f, 0.224f, 0.225f };
 
 	/** One convolution of the feature stack: its torchvision index, layer name, shape. */
-	record Conv(int index, String name, int in, int out, int block) {}
+	public record Conv(int index, String name, int in, int out, int block) {}
 
 	private final Arch arch;
 	private final Pooling pooling;
@@ -84,7 +84,7 @@ public final class Vgg implements AutoCloseable {
 	}
 
 	/** The convolutions with their torchvision indices: conv, ReLU pairs, a pool after each block. */
-	static List<Conv> layout(Arch arch, int widthDivisor) {
+	public static List<Conv> layout(Arch arch, int widthDivisor) {
 		List<Conv> out = new ArrayList<>();
 		int index = 0, in = 3;
 		for (int b = 0; b < 5; b++) {

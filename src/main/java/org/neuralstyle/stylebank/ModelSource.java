@@ -62,7 +62,8 @@ abstract class ModelSource implements AutoCloseable {
 	static String codeMessage(String what) {
 		return what + ": looks like a PyTorch/pickle checkpoint or Java serialized data. Such files can run code when they are "
 			+ "opened, so this plugin never reads them: models are data only (a StyleBank folder or .zip of model.json and "
-			+ ".safetensors files). Convert the weights to safetensors first.";
+			+ ".safetensors files). A PyTorch StyleBank checkpoint can be converted with Plugins > Style Transfer > Import PyTorch "
+			+ "StyleBank (it reads only the weights and runs nothing), or convert the weights to safetensors yourself.";
 	}
 
 	/** Checks that a manifest path stays inside the model; returns it normalised. */

@@ -247,4 +247,21 @@ class BatchModeIT {
 		}
 		assertFalse(Files.exists(out));
 	}
+
+	@Test
+	void importsAPyTorchStyleBankAndUsesIt() throws Exception {
+		Path model = tmp.resolve("imported.stylebank.zip");
+		Result r = imagej("macros/import_stylebank.ijm", "source=" + TestFiles.resource("torchfile/split_zip") + " output=" + model);
+		assertEquals(0, r.exit(), r.err());
+		assertTrue(r.out().contains("Imported") && r.out().contains("2 style(s) (0, 1)"), r.out());
+		Path in = tmp.resolve("in.png");
+		new FileSaver(sample(24, 20)).saveAsPng(in.toString());
+		r = imagej("macros/stylize.ijm", "input=" + in + " model=" + model + " style=1 output=" + tmp.resolve("s.png"));
+		assertEquals(0, r.exit(), r.err());
+		Path never = tmp.resolve("never.stylebank");
+		Result bad = imagej("macros/import_stylebank.ijm", "source=" + TestFiles.resource("torchfile/hostile/posix_system.pth") + " output=" + never);
+		assertNotEquals(0, bad.exit(), bad.out());
+		assertTrue(bad.err().contains("Error: ") && bad.err().contains("refuses posix.system"), bad.err());
+		assertFalse(Files.exists(never));
+	}
 }

@@ -155,7 +155,9 @@ class DialogsAndInPlaceTest {
 			new Dialog("Train", TrainingPlugins.fields("train"), "Training StyleBank models"),
 			new Dialog("Learn", TrainingPlugins.fields("learn"), "Training StyleBank models"),
 			new Dialog("Styles", TrainingPlugins.fields("styles"), "Training StyleBank models"),
-			new Dialog(GatysPlugin.TITLE, GatysPlugin.FIELDS, "Gatys: style transfer by optimisation")))
+			new Dialog(GatysPlugin.TITLE, GatysPlugin.FIELDS, "Gatys: style transfer by optimisation"),
+			new Dialog(ImportStyleBankPlugin.TITLE, ImportStyleBankPlugin.FIELDS, "Importing PyTorch StyleBank models"),
+			new Dialog(GetVggWeightsPlugin.TITLE, GetVggWeightsPlugin.FIELDS, "VGG weights and the offline default")))
 		{
 			assertFalse(Help.section(readme, d.section()).isBlank(), "README has section " + d.section());
 			String html = Help.html(d.title(), d.fields(), d.section());
@@ -175,7 +177,7 @@ class DialogsAndInPlaceTest {
 		List<String> commands = lines.stream().filter(l -> l.startsWith("Plugins>Style Transfer, \"") && !l.contains("\"-\""))
 			.map(l -> l.substring(l.indexOf('"') + 1, l.indexOf('"', l.indexOf('"') + 1))).toList();
 		assertEquals(List.of("Apply StyleBank Style", "Apply Styles to Regions", "Gatys Style Transfer", "Train StyleBank Model",
-			"Learn New StyleBank Style", "Manage StyleBank Styles", "Get VGG Weights", "Style Transfer Settings"), commands);
+			"Learn New StyleBank Style", "Manage StyleBank Styles", "Import PyTorch StyleBank", "Get VGG Weights", "Style Transfer Settings"), commands);
 		for (String l : lines) {
 			if (!l.startsWith("Plugins>") || l.contains("\"-\"")) continue;
 			String cls = l.substring(l.lastIndexOf(", ") + 2, l.lastIndexOf('('));

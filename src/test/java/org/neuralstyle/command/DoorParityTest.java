@@ -324,4 +324,38 @@ class DoorParityTest {
 			ij1(null, m + " style=nope file=[" + none + "]", () -> new TrainingPlugins().run("styles")), "Available styles");
 		assertTrue(Files.notExists(none), "nothing written");
 	}
+
+	@Test
+	void importPyTorchStyleBank() throws Exception {
+		Path src = TestFiles.resource("torchfile/whole_zip.pth");
+		Path[] out = { tmp.resolve("a.stylebank"), tmp.resolve("b.stylebank"), tmp.resolve("c.stylebank") };
+		String opts = "source=[" + src + "] name=imported output=";
+		Ij1 a = ij1(null, opts + "[" + out[0] + "]", () -> new ImportStyleBankPlugin().run(""));
+		CommandModule b = scijava(ImportStyleBankCommand.class, "source", src.toFile(), "output", out[1].toFile(), "name", "imported");
+		String c = Headless.importStyleBank(opts + "[" + out[2] + "]");
+		assertTrue(c.startsWith("Imported one state dict"), c);
+		assertEquals(null, b.getCancelReason());
+		for (String f : List.of("model.json", "autoencoder.safetensors", "banks/0.safetensors", "banks/1.safetensors")) {
+			byte[] expected = Files.readAllBytes(out[2].resolve(f));
+			assertArrayEquals(expected, Files.readAllBytes(out[0].resolve(f)), "ImageJ 1.x door: " + f + " " + a.console());
+			assertArrayEquals(expected, Files.readAllBytes(out[1].resolve(f)), "SciJava door: " + f);
+		}
+
+		Path hostile = TestFiles.resource("torchfile/hostile/posix_system.pth");
+		Path none = tmp.resolve("none.stylebank");
+		String h = "source=[" + hostile + "] output=[" + none + "]";
+		sameRefusal(Headless.importStyleBank(h), scijava(ImportStyleBankCommand.class, "source", hostile.toFile(), "output", none.toFile()),
+			ij1(null, h, () -> new ImportStyleBankPlugin().run("")), "refuses posix.system: this file holds code, not only weights");
+		sameRefusal(Headless.importStyleBank("sorce=[" + src + "] output=[" + none + "]"),
+			scijava(ImportStyleBankCommand.class, "source", src.toFile(), "output", none.toFile(), "options", "sorce=x"),
+			ij1(null, "sorce=[" + src + "] output=[" + none + "]", () -> new ImportStyleBankPlugin().run("")),
+			"unknown argument 'sorce'. Did you mean 'source'?");
+		sameRefusal(Headless.importStyleBank("source=[" + src + "] output=[" + out[0] + "]"),
+			scijava(ImportStyleBankCommand.class, "source", src.toFile(), "output", out[0].toFile()),
+			ij1(null, "source=[" + src + "] output=[" + out[0] + "]", () -> new ImportStyleBankPlugin().run("")), "already exists");
+		assertTrue(Files.notExists(none), "nothing written");
+		try (var files = Files.list(tmp)) {
+			assertEquals(List.of(), files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList(), "no temporary files left");
+		}
+	}
 }

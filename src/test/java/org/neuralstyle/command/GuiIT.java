@@ -240,7 +240,7 @@ class GuiIT {
 	@Test
 	void getVggWeightsRecordsAndReplaysWithoutDownloading() {
 		drivenLikeAUser("vgg", 1);
-		assertEquals("run(\"Get VGG Weights\", \"network=vgg16\");", get("vgg.recorded"));
+		assertEquals("run(\"Get VGG Weights\", \"network=vgg16 file=[]\");", get("vgg.recorded"));
 		assertEquals("true", get("vgg.replayed"), problems());
 		assertEquals("true", get("vgg.onlyTheFakeFile"), "an installed file is neither downloaded again nor changed");
 	}
