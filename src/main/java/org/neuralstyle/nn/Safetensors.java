@@ -133,7 +133,7 @@ public final class Safetensors {
 	}
 
 	/** IEEE 754 binary16 to float (Java 17 has no Float.float16ToFloat). */
-	static float halfToFloat(short h) {
+	public static float halfToFloat(short h) {
 		int bits = h & 0xffff;
 		int sign = (bits & 0x8000) << 16;
 		int exp = (bits >>> 10) & 0x1f;

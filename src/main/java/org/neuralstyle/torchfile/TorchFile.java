@@ -1,5 +1,6 @@
 package org.neuralstyle.torchfile;
 
+import org.neuralstyle.nn.Safetensors;
 import org.neuralstyle.nn.Tensor;
 
 import java.io.IOException;
@@ -208,7 +209,7 @@ public final class TorchFile implements AutoCloseable {
 			int pos = (int) (at * es);
 			out[i] = switch (t.storage().type()) {
 				case "FloatStorage" -> data.getFloat(pos);
-				case "HalfStorage" -> halfToFloat(data.getShort(pos));
+				case "HalfStorage" -> Safetensors.halfToFloat(data.getShort(pos));
 				case "BFloat16Storage" -> Float.intBitsToFloat((data.getShort(pos) & 0xffff) << 16);
 				case "DoubleStorage" -> (float) data.getDouble(pos);
 				default -> (float) data.getLong(pos);
@@ -250,19 +251,6 @@ public final class TorchFile implements AutoCloseable {
 	/** All tensors. */
 	public Map<String, Tensor> readAll() throws IOException {
 		return read(new ArrayList<>(tensors.keySet()));
-	}
-
-	static float halfToFloat(short h) {
-		int bits = h & 0xffff;
-		int sign = (bits & 0x8000) << 16;
-		int exp = (bits >>> 10) & 0x1f;
-		int mant = bits & 0x3ff;
-		if (exp == 0x1f) return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
-		if (exp == 0) {
-			float v = mant * 0x1p-24f;
-			return sign == 0 ? v : -v;
-		}
-		return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
 	}
 
 	@Override
