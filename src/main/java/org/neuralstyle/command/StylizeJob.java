@@ -35,9 +35,10 @@ public final class StylizeJob {
 	public static void main(String[] args) {
 		int status;
 		SparkConf conf = new SparkConf().setAppName("Stylize folder");
+		String options = options(args);
 		try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-			FolderRunner.Summary summary = run(sc, options(args));
-			String line = summary.line(FolderRunner.Request.from(Options.parse(options(args), FolderRunner.Request.KEYS), Settings.current()).output());
+			FolderRunner.Summary summary = run(sc, options);
+			String line = summary.line(Options.parse(options, FolderRunner.Request.KEYS).path("output", "the output folder"));
 			if (summary.failed()) System.err.println("Error: " + line);
 			else System.out.println(line);
 			status = summary.failed() ? 1 : 0;

@@ -2,12 +2,29 @@ package org.neuralstyle.command;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import ij.ImagePlus;
+
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.neuralstyle.Progress;
+import org.neuralstyle.TestFiles;
 import org.neuralstyle.imagej.FolderRunner;
+import org.neuralstyle.imagej.ImagePlanes;
 import org.neuralstyle.imagej.ResultFiles;
+import org.neuralstyle.imagej.TileRows;
 import org.neuralstyle.nn.AtomicFiles;
+import org.neuralstyle.nn.Engines;
+import org.neuralstyle.stylebank.StyleBankModel;
+import org.neuralstyle.stylebank.StyleBankNetwork;
+import org.neuralstyle.stylebank.StyleMix;
+import org.neuralstyle.stylebank.TiledInference;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +45,21 @@ class StylizeJobTest {
 
 	@TempDir
 	Path tmp;
+
+	static JavaSparkContext sc;
+
+	@BeforeAll
+	static void start() throws Exception {
+		SparkConf conf = new SparkConf().setMaster("local[2,2]").setAppName("StylizeJobTest").set("spark.ui.enabled", "false")
+			.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
+			.set("spark.local.dir", Files.createTempDirectory("spark-test").toString());
+		sc = new JavaSparkContext(conf);
+	}
+
+	@AfterAll
+	static void stop() {
+		if (sc != null) sc.close();
+	}
 
 	/** A crash inside a task (not a failing image, which is a row of the log): Spark retries the task. */
 	static final class Crash extends Error {
@@ -59,18 +91,38 @@ class StylizeJobTest {
 			}
 			ResultFiles.save(result, output);
 		};
-		SparkConf conf = new SparkConf().setMaster("local[2,2]").setAppName("StylizeJobTest").set("spark.ui.enabled", "false")
-			.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
-			.set("spark.local.dir", Files.createDirectories(tmp.resolve("spark")).toString());
-		FolderRunner.Summary summary;
-		try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-			summary = StylizeJob.run(sc, "input=[" + c.input() + "] output=[" + c.output() + "] " + Collection.STYLE);
-		}
+		FolderRunner.Summary summary = StylizeJob.run(sc, "input=[" + c.input() + "] output=[" + c.output() + "] " + Collection.STYLE);
 		assertTrue(crashed[0], "the task of b.png crashed once");
 		assertEquals(1, partials.size());
 		assertTrue(summary.failed(), "the corrupt file: exit status 1");
 		assertTrue(summary.line(c.output()).startsWith("1 file(s) failed: 2 written, 1 skipped"), summary.line(c.output()));
 		c.checkFirstRun(); // also: no partial file left
+	}
+
+	@Test
+	void oneLargeImageInRowsOfTilesEqualsTheSingleMachineExactTiling() throws Exception {
+		int w = 150, h = 110, tile = 48;
+		ImagePlus imp = Collection.rgb(7, w, h);
+		TileRows.split(imp, tmp.resolve("rows"), tile);
+		String line = StylizeLargeJob.run(sc, "input=[" + tmp.resolve("rows") + "] output=[" + tmp.resolve("styled") + "] "
+			+ Collection.STYLE.replace("style=alpha", "style=[alpha:0.4,beta:0.6]"));
+		assertTrue(line.startsWith("Wrote"), line);
+		int[] spark = (int[]) TileRows.assemble(tmp.resolve("styled")).getProcessor().getPixels();
+
+		StyleBankModel tiny = StyleBankModel.load(TestFiles.tinyModel());
+		int[] single;
+		try (StyleBankNetwork net = new StyleBankNetwork(tiny, Device.cpu()); NDManager m = Engines.pytorch().newBaseManager()) {
+			float[] y = TiledInference.apply(net, ImagePlanes.rgb(imp, 1), w, h, StyleMix.parse("alpha:0.4,beta:0.6", tiny), tile, Progress.NONE);
+			single = (int[]) ImagePlanes.toColorProcessor(m.create(y, new Shape(1, 3, h, w))).getPixels();
+		}
+		int max = 0;
+		for (int i = 0; i < single.length; i++) {
+			for (int sh = 0; sh < 24; sh += 8) max = Math.max(max, Math.abs(((spark[i] >> sh) & 0xff) - ((single[i] >> sh) & 0xff)));
+		}
+		assertTrue(max <= 1, "8-bit levels apart: " + max); // floats within 1e-3 (TiledPassesTest: 1e-5) may round to neighbouring levels
+		try (var files = Files.list(tmp.resolve("styled"))) {
+			assertEquals(3, files.filter(p -> p.getFileName().toString().startsWith("row-")).count(), "two rows of 48 and one of 14");
+		}
 	}
 
 	@Test
