@@ -87,9 +87,10 @@ public class StylizeFolderCommand extends ContextCommand {
 			}
 		}
 		catch (Exception | OutOfMemoryError e) {
-			report = "Error: " + (e.getMessage() != null ? e.getMessage() : e.toString());
-			if (log != null) log.error(getClass().getSimpleName() + ": " + report);
-			cancel(report);
+			String message = e.getMessage() != null ? e.getMessage() : e.toString();
+			report = "Error: " + message;
+			if (log != null) log.error(getClass().getSimpleName() + ": " + message);
+			cancel(message);
 		}
 	}
 }

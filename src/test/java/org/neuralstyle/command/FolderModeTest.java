@@ -128,8 +128,10 @@ class FolderModeTest {
 		assertTrue(same.contains("must not be the input folder"), same);
 		String regionsWithoutRois = Headless.stylizeFolder(args(c, "outside=keep"));
 		assertTrue(regionsWithoutRois.contains("give rois=FOLDER"), regionsWithoutRois);
-		String typo = Headless.stylizeFolder(args(c, "overwrit=true"));
-		assertTrue(typo.contains("Did you mean 'overwrite'?"), typo);
+		String typo = args(c, "overwrit=true");
+		DoorParityTest.sameRefusal(Headless.stylizeFolder(typo), DoorParityTest.scijava(StylizeFolderCommand.class, "input", c.input().toFile(),
+			"output", c.output().toFile(), "style", "alpha", "options", "model=" + Collection.TINY + " overwrit=true"),
+			DoorParityTest.ij1(null, typo, () -> new StylizeFolderPlugin().run("")), "unknown argument 'overwrit'. Did you mean 'overwrite'?");
 		String none = Headless.stylizeFolder(args(c, "pattern=*.jp2"));
 		assertTrue(none.contains("no file in"), none);
 		assertThrows(IllegalArgumentException.class, () -> FolderRunner.Request.from(Options.parse("input=[" + c.input() + "] output=[" + tmp.resolve("o")
