@@ -1,3 +1,4 @@
+// One job, a folder run (request, plan, the step per file, the log): kept whole at about 300 lines.
 package org.neuralstyle.imagej;
 
 import ij.ImagePlus;
