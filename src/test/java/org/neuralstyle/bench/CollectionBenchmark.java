@@ -33,6 +33,7 @@ public final class CollectionBenchmark {
 		int size = args.length > 1 ? Integer.parseInt(args[1]) : 512;
 		String model = System.getProperty("model", "default");
 		String style = System.getProperty("style", "starry_night");
+		String modes = System.getProperty("modes", "abc"); // e.g. -Dmodes=bcb: run (b), (c), (b) again
 		Path root = Path.of("").toAbsolutePath();
 		Path ij = root.resolve("target/imagej");
 		Path work = Files.createDirectories(root.resolve("target/collection-bench"));
@@ -45,6 +46,28 @@ public final class CollectionBenchmark {
 		System.out.printf(Locale.ROOT, "%d images of %d x %d, model %s, style %s; %d cores%n", n, size, size, model, style,
 			Runtime.getRuntime().availableProcessors());
 
+		for (char mode : modes.toCharArray()) {
+			switch (mode) {
+				case 'a' -> macroLoop(n, in, work, ij, root, jvm, common);
+				case 'b' -> folder(n, in, work, ij, root, jvm, common);
+				case 'c' -> spark(n, in, work, ij, root, jvm, model, style);
+				default -> throw new IllegalArgumentException("modes are a, b and c");
+			}
+		}
+		Path outA = work.resolve("out-a");
+		for (Path out : List.of(work.resolve("out-b"), work.resolve("out-c"))) {
+			if (!Files.isDirectory(outA) || !Files.isDirectory(out)) continue;
+			for (int i = 0; i < n; i++) {
+				String name = String.format(Locale.ROOT, "img%03d.tif", i);
+				if (!Arrays.equals(Files.readAllBytes(outA.resolve(name)), Files.readAllBytes(out.resolve(name)))) {
+					System.out.println("DIFFERENT: " + out.resolve(name));
+				}
+			}
+			System.out.println(out.getFileName() + " compared with out-a byte for byte (DIFFERENT lines above, if any)");
+		}
+	}
+
+	private static void macroLoop(int n, Path in, Path work, Path ij, Path root, List<String> jvm, String common) throws Exception {
 		Path outA = fresh(work.resolve("out-a"));
 		long t0 = System.nanoTime();
 		for (int i = 0; i < n; i++) {
@@ -55,15 +78,19 @@ public final class CollectionBenchmark {
 			run(cmd, work.resolve("a.log"));
 		}
 		report("(a) one process per image", n, t0);
+	}
 
+	private static void folder(int n, Path in, Path work, Path ij, Path root, List<String> jvm, String common) throws Exception {
 		Path outB = fresh(work.resolve("out-b"));
-		t0 = System.nanoTime();
+		long t0 = System.nanoTime();
 		List<String> cmd = new ArrayList<>(jvm);
 		cmd.addAll(List.of("-jar", ij.resolve("ij.jar").toString(), "-batch", root.resolve("macros/stylize_folder.ijm").toString(),
 			"input=[" + in + "] output=[" + outB + "] " + common));
 		run(cmd, work.resolve("b.log"));
 		report("(b) folder mode, one process", n, t0);
+	}
 
+	private static void spark(int n, Path in, Path work, Path ij, Path root, List<String> jvm, String model, String style) throws Exception {
 		Path outC = fresh(work.resolve("out-c"));
 		String sparkCp = Files.readString(root.resolve("target/spark.cp")).trim();
 		String jars;
@@ -74,24 +101,14 @@ public final class CollectionBenchmark {
 		try (Stream<Path> s = Files.list(ij.resolve("plugins"))) {
 			pluginJar = s.filter(p -> p.toString().endsWith(".jar")).findFirst().orElseThrow();
 		}
-		t0 = System.nanoTime();
-		cmd = new ArrayList<>(jvm);
+		long t0 = System.nanoTime();
+		List<String> cmd = new ArrayList<>(jvm);
 		cmd.addAll(List.of("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "-cp", sparkCp, "org.apache.spark.deploy.SparkSubmit",
 			"--master", "local[2]", "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
 			"--conf", "spark.driver.bindAddress=127.0.0.1", "--jars", jars, "--class", "org.neuralstyle.command.StylizeJob",
 			pluginJar.toString(), "input=" + in, "output=" + outC, "model=" + model, "style=" + style));
 		run(cmd, work.resolve("c.log"));
 		report("(c) Spark local[2], one process", n, t0);
-
-		for (Path out : List.of(outB, outC)) {
-			for (int i = 0; i < n; i++) {
-				String name = String.format(Locale.ROOT, "img%03d.tif", i);
-				if (!Arrays.equals(Files.readAllBytes(outA.resolve(name)), Files.readAllBytes(out.resolve(name)))) {
-					System.out.println("DIFFERENT: " + out.resolve(name));
-				}
-			}
-		}
-		System.out.println("outputs compared with (a) byte for byte (DIFFERENT lines above, if any)");
 	}
 
 	private static ImagePlus image(Random r, int size) {
