@@ -9,9 +9,15 @@
 //   chelsea-default-regions.png the default model's styles per region (StyleBank Eq. 6, region-aware)
 // The offline network has random weights: expect colours and brush texture, not the quality of
 // a trained VGG (see README, "Gatys" and "The default model").
+// One optional argument, iterations=N (default 100), for a quicker look (the tests use 10).
+iterations = 100;
+arg = getArgument();
+if (startsWith(arg, "iterations=")) iterations = parseInt(substring(arg, lengthOf("iterations=")));
+else if (arg != "") exit("unknown argument '" + arg + "'. Known argument: iterations=N");
+if (isNaN(iterations) || iterations < 1) exit("iterations= must be a whole number of at least 1");
 File.makeDirectory("target/demo");
 samples = "src/test/resources/samples/";
-common = " network=offline size=256 iterations=100 seed=1";
+common = " network=offline size=256 iterations=" + iterations + " seed=1";
 print(call("org.neuralstyle.command.Headless.gatys", "input=" + samples + "chelsea.png style=" + samples + "starry_night.jpg"
 	+ common + " output=target/demo/chelsea-gatys.png"));
 print(call("org.neuralstyle.command.Headless.gatys", "input=" + samples + "chelsea.png style=" + samples + "starry_night.jpg,"

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the three plans (as is, channels padded, oneDNN off) and the check against
+// plain Java loops that chooses between them are one decision and are read together.
 package org.neuralstyle.nn;
 
 import ai.djl.ndarray.NDArray;

@@ -1,3 +1,5 @@
+// About 310 lines: the model of format v1 (styles, banks, manifest) and its writer, which must agree with
+// each other field by field; reading and validation are in ModelReader.
 package org.neuralstyle.stylebank;
 
 import com.google.gson.GsonBuilder;

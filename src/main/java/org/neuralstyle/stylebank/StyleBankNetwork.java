@@ -1,3 +1,5 @@
+// Over 300 lines: the forward pass, the bank step, region fusion (Eq. 6) and the float16 path all work on
+// the device weights this class owns; splitting them would hand the weights around.
 package org.neuralstyle.stylebank;
 
 import org.neuralstyle.nn.Scalars;

@@ -41,7 +41,8 @@ public final class TiledInference {
 		while (t > 64 && MemoryBudget.untiledBytes(t + 2 * MARGIN, t + 2 * MARGIN, c1) > budget) t /= 2;
 		return t;
 	}
-	static final String[] NORMALISED = { "encoder.conv1", "encoder.conv2", "encoder.conv3", "decoder.conv1", "decoder.conv2" };
+	/** The layers whose statistics the passes compute, in order (from the network's one layer table). */
+	static final List<Layer> NORMALISED = Layer.NORMALISED;
 
 	private TiledInference() {}
 
@@ -102,22 +103,22 @@ public final class TiledInference {
 		Map<String, NDArray> p = net.parameters(List.of());
 		List<int[]> tiles = new ArrayList<>();
 		for (int y = 0; y < ph; y += t) for (int x = 0; x < pw; x += t) tiles.add(new int[] { y, x });
-		int passes = render ? NORMALISED.length + 1 : NORMALISED.length;
+		int passes = render ? NORMALISED.size() + 1 : NORMALISED.size();
 		float[] out = render ? new float[3 * w * h] : null;
 		Engines.inferenceMode();
 		try (NDManager m = Engines.pytorch().newBaseManager(net.device())) {
 			// stats: per normalised layer and statistics group (one, or one per region in region-aware decoder layers):
 			// {mean[], 1/sqrt(var + eps)[], var[]}
 			for (int pass = stats.size(); pass < passes; pass++) {
-				int channels = pass < NORMALISED.length ? (int) p.get(NORMALISED[pass] + ".weight").getShape().get(0) : 3;
-				int g = regionAware && pass >= 3 && pass < NORMALISED.length ? groups : 1;
+				int channels = pass < NORMALISED.size() ? (int) p.get(NORMALISED.get(pass).tensor + ".weight").getShape().get(0) : 3;
+				int g = regionAware && pass < NORMALISED.size() && Layer.DECODER.contains(NORMALISED.get(pass)) ? groups : 1;
 				// per group and channel: weighted mean and sum of squared deviations, tiles merged with Chan et al.'s formula
 				double[][] mean = new double[g][channels], m2 = new double[g][channels];
 				double[] count = new double[g];
 				for (int i = 0; i < tiles.size(); i++) {
 					progress.checkCancelled();
 					progress.report(pass * tiles.size() + i, passes * tiles.size(), "Stylizing tile " + (i + 1) + "/" + tiles.size()
-						+ (pass < NORMALISED.length ? ", statistics pass " + (pass + 1) + "/" + NORMALISED.length : ", output pass"));
+						+ (pass < NORMALISED.size() ? ", statistics pass " + (pass + 1) + "/" + NORMALISED.size() : ", output pass"));
 					int ty = tiles.get(i)[0], tx = tiles.get(i)[1];
 					int y0 = Math.max(0, ty - MARGIN), y1 = Math.min(ph, ty + t + MARGIN);
 					int x0 = Math.max(0, tx - MARGIN), x1 = Math.min(pw, tx + t + MARGIN);
@@ -128,12 +129,12 @@ public final class TiledInference {
 							for (float[] mk : masks) cropMasks.add(tm.create(crop(mk, 1, w, h, ph, pw, y0, y1, x0, x1), new Shape(1, 1, y1 - y0, x1 - x0)));
 						}
 						NDArray a = run(net, crop, cropMasks, mixes, regionAware, stats, pass);
-						int s = pass < NORMALISED.length ? scale(pass) : 1;
+						int s = pass < NORMALISED.size() ? NORMALISED.get(pass).scale() : 1;
 						int cy0 = (ty - y0) / s, cx0 = (tx - x0) / s;
 						int cy1 = Math.min((int) a.getShape().get(2), cy0 + t / s), cx1 = Math.min((int) a.getShape().get(3), cx0 + t / s);
 						String coreIndex = ":, :, " + cy0 + ":" + cy1 + ", " + cx0 + ":" + cx1;
 						NDArray core = a.get(coreIndex);
-						if (pass < NORMALISED.length) {
+						if (pass < NORMALISED.size()) {
 							int[] hw = { 0, 2, 3 };
 							for (int gi = 0; gi < g; gi++) {
 								NDArray weight = g == 1 ? null : Layers.averagePool(Layers.padEnd(Layers.padEnd(cropMasks.get(gi), 2,
@@ -159,7 +160,7 @@ public final class TiledInference {
 						}
 					}
 				}
-				if (pass < NORMALISED.length) {
+				if (pass < NORMALISED.size()) {
 					float[][][] layer = new float[g][][];
 					for (int gi = 0; gi < g; gi++) {
 						float[] mu = new float[channels], inv = new float[channels], var = new float[channels];
@@ -179,11 +180,6 @@ public final class TiledInference {
 		return out;
 	}
 
-	/** Resolution divisor of the k-th normalised layer: E1 1, E2 2, E3 4, D1 2, D2 1. */
-	static int scale(int k) {
-		return new int[] { 1, 2, 4, 2, 1 }[k];
-	}
-
 	/**
 	 * The network on one crop with global statistics for the normalised layers before
 	 * {@code stop}; returns the pre-normalisation activation of layer {@code stop}, or the
@@ -201,8 +197,8 @@ public final class TiledInference {
 		}
 		NDArray a = x;
 		int k = 0;
-		for (String layer : StyleBankModel.LAYERS) {
-			if (layer.equals("decoder.conv1")) {
+		for (Layer layer : Layer.values()) {
+			if (layer == Layer.DECODER.get(0)) { // the bank step K between encoder and decoder
 				if (masks.isEmpty()) {
 					if (!mixes.get(0).isReconstruction()) a = replace(a, net.bank(a, mixes.get(0)), x);
 				}
@@ -219,15 +215,11 @@ public final class TiledInference {
 					a = replace(a, fused, x);
 				}
 			}
-			if (layer.equals("decoder.conv1") || layer.equals("decoder.conv2")) a = replace(a, net.upsampleConv(a, layer), x);
-			else {
-				int stride = layer.equals("encoder.conv2") || layer.equals("encoder.conv3") ? 2 : 1;
-				a = replace(a, net.conv(a, layer, stride), x);
-			}
-			if (layer.equals("decoder.conv3")) return replace(a, a.clip(0f, 1f), x);
+			a = replace(a, layer.upsample ? net.upsampleConv(a, layer.tensor) : net.conv(a, layer.tensor, layer.stride), x);
+			if (!layer.normalised) return replace(a, a.clip(0f, 1f), x);
 			if (k == stop) return a;
 			float[][][] st = stats.get(k);
-			List<NDArray> weights = !regionAware || k < 3 ? null : k == 3 ? half : full;
+			List<NDArray> weights = !regionAware || Layer.ENCODER.contains(layer) ? null : layer.scale() == 2 ? half : full;
 			NDArray normed = null;
 			if (weights == null && st.length == 1) {
 				// one group: libtorch's fused normalisation with the global mean and variance

@@ -1,3 +1,5 @@
+// Over 300 lines: the (T+1) training loop with its loss terms and listener calls in one place; settings,
+// data stream, Adam state and checkpoints are in TrainingSettings, TrainingData, AdamState, Checkpoint.
 package org.neuralstyle.stylebank;
 
 import org.neuralstyle.nn.Scalars;

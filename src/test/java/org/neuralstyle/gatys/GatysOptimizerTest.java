@@ -73,8 +73,8 @@ class GatysOptimizerTest {
 		layers.addAll(s.styleLayers().keySet());
 		float[] content = image(1, W, H);
 		try (Autograd.Session session = Autograd.begin("test");
-			GatysOptimizer.StyleGrams grams = new GatysOptimizer.StyleGrams(vgg, s, style(), W, H, Long.MAX_VALUE, Progress.NONE);
-			GatysOptimizer.Level level = new GatysOptimizer.Level(vgg, session, layers, s, content, W, H, grams, List.of(), List.of()))
+			StyleGrams grams = new StyleGrams(vgg, s, style(), W, H, Long.MAX_VALUE, Progress.NONE);
+			GatysLevel level = new GatysLevel(vgg, session, layers, s, content, W, H, grams, List.of(), List.of()))
 		{
 			float[] x = image(2, W, H);
 			float[] g = new float[x.length];

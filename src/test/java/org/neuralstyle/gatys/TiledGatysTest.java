@@ -165,8 +165,8 @@ class TiledGatysTest {
 	void tiledStyleGramsMatchTheWholeImagesWhereTheMarginCoversTheReceptiveField() {
 		GatysSettings s = settings(1, 0);
 		var st = List.of(new GatysOptimizer.StyleImage(GatysOptimizerTest.image(5, W, H), W, H, 1));
-		try (GatysOptimizer.StyleGrams whole = new GatysOptimizer.StyleGrams(vgg, s, st, W, H, Long.MAX_VALUE, Progress.NONE);
-			GatysOptimizer.StyleGrams tiled = new GatysOptimizer.StyleGrams(vgg, s, st, W, H, 1, Progress.NONE))
+		try (StyleGrams whole = new StyleGrams(vgg, s, st, W, H, Long.MAX_VALUE, Progress.NONE);
+			StyleGrams tiled = new StyleGrams(vgg, s, st, W, H, 1, Progress.NONE))
 		{
 			for (String l : s.styleLayers().keySet()) {
 				double err = relativeError(whole.blended.get(l), tiled.blended.get(l));
@@ -193,8 +193,8 @@ class TiledGatysTest {
 		Set<String> layers = new LinkedHashSet<>(s.contentLayers());
 		layers.addAll(s.styleLayers().keySet());
 		try (Autograd.Session session = Autograd.begin("test");
-			GatysOptimizer.StyleGrams grams = new GatysOptimizer.StyleGrams(vgg, s, style(), W, H, Long.MAX_VALUE, Progress.NONE);
-			GatysOptimizer.Level level = new GatysOptimizer.Level(vgg, session, layers, s, content, W, H, grams, List.of(), List.of()))
+			StyleGrams grams = new StyleGrams(vgg, s, style(), W, H, Long.MAX_VALUE, Progress.NONE);
+			GatysLevel level = new GatysLevel(vgg, session, layers, s, content, W, H, grams, List.of(), List.of()))
 		{
 			return level.evaluate(x, new float[x.length]);
 		}
