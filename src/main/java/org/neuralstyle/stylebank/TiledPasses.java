@@ -83,7 +83,7 @@ public final class TiledPasses {
 
 	/** How many statistics passes come before the output pass. */
 	public static int statisticsPasses() {
-		return TiledInference.NORMALISED.length;
+		return TiledInference.NORMALISED.size();
 	}
 
 	/** Reads crops of an image held whole (CHW floats in [0, 1]): the single-machine source, for tests and small images. */
@@ -100,9 +100,10 @@ public final class TiledPasses {
 	public static Moments rowMoments(StyleBankNetwork net, Plan plan, Source source, StyleMix mix, List<float[][][]> stats, int row) {
 		int pass = stats.size();
 		if (pass >= statisticsPasses()) throw new IllegalArgumentException("every layer's statistics are known: render the rows");
-		int channels = (int) net.parameters(List.of()).get(TiledInference.NORMALISED[pass] + ".weight").getShape().get(0);
+		Layer layer = TiledInference.NORMALISED.get(pass);
+		int channels = (int) net.parameters(List.of()).get(layer.tensor + ".weight").getShape().get(0);
 		Moments moments = Moments.none(channels);
-		int s = TiledInference.scale(pass), t = plan.tile();
+		int s = layer.scale(), t = plan.tile();
 		Engines.inferenceMode();
 		try (NDManager m = Engines.pytorch().newBaseManager(net.device())) {
 			for (int tx = 0; tx < plan.paddedWidth(); tx += t) {
