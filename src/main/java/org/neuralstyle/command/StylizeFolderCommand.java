@@ -58,17 +58,7 @@ public class StylizeFolderCommand extends ContextCommand {
 
 	@Override
 	public void run() {
-		Progress progress = new Progress() {
-			@Override
-			public void report(int done, int total, String message) {
-				if (status != null) status.showStatus(done, total, message);
-			}
-
-			@Override
-			public boolean isCancelled() {
-				return isCanceled();
-			}
-		};
+		Progress progress = StyleCommand.progress(status, this::isCanceled);
 		try {
 			Map<String, String> v = new LinkedHashMap<>();
 			v.put("input", input == null ? null : input.getPath());

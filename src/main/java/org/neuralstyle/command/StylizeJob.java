@@ -33,22 +33,30 @@ public final class StylizeJob {
 	private StylizeJob() {}
 
 	public static void main(String[] args) {
-		int status;
-		SparkConf conf = new SparkConf().setAppName("Stylize folder");
 		String options = options(args);
-		try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+		submit("Stylize folder", sc -> {
 			FolderRunner.Summary summary = run(sc, options);
 			String line = summary.line(Options.parse(options, FolderRunner.Request.KEYS).path("output", "the output folder"));
-			if (summary.failed()) System.err.println("Error: " + line);
-			else System.out.println(line);
-			status = summary.failed() ? 1 : 0;
+			if (summary.failed()) throw new IllegalArgumentException(line);
+			return line;
+		});
+	}
+
+	/** A job's work on the Spark context; returns its one-line report, throws with the user's message. */
+	interface Work {
+		String run(JavaSparkContext sc) throws Exception;
+	}
+
+	/** Runs a job as spark-submit's main: the report on stdout and exit status 0, or "Error: ..." on stderr and 1. */
+	static void submit(String appName, Work work) {
+		int status = 0;
+		try (JavaSparkContext sc = new JavaSparkContext(new SparkConf().setAppName(appName))) {
+			System.out.println(work.run(sc));
 		}
-		catch (IllegalArgumentException e) {
-			System.err.println("Error: " + e.getMessage());
-			status = 1;
-		}
-		catch (IOException e) {
-			System.err.println("Error: " + Headless.describe(e));
+		catch (Exception e) {
+			String message = e instanceof IllegalArgumentException ? e.getMessage()
+				: e instanceof IOException io ? Headless.describe(io) : e.toString();
+			System.err.println("Error: " + message);
 			status = 1;
 		}
 		System.exit(status);

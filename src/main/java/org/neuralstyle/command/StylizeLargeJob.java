@@ -2,7 +2,6 @@ package org.neuralstyle.command;
 
 import ai.djl.Device;
 
-import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -42,23 +41,8 @@ public final class StylizeLargeJob {
 	private StylizeLargeJob() {}
 
 	public static void main(String[] args) {
-		int status = 0;
-		try (JavaSparkContext sc = new JavaSparkContext(new SparkConf().setAppName("Stylize a large image"))) {
-			System.out.println(run(sc, StylizeJob.options(args)));
-		}
-		catch (IllegalArgumentException e) {
-			System.err.println("Error: " + e.getMessage());
-			status = 1;
-		}
-		catch (IOException e) {
-			System.err.println("Error: " + Headless.describe(e));
-			status = 1;
-		}
-		catch (Exception e) {
-			System.err.println("Error: " + e);
-			status = 1;
-		}
-		System.exit(status);
+		String options = StylizeJob.options(args);
+		StylizeJob.submit("Stylize a large image", sc -> run(sc, options));
 	}
 
 	public static String run(JavaSparkContext sc, String options) throws Exception {
