@@ -6,6 +6,7 @@ import ij.ImagePlus;
 import org.neuralstyle.Progress;
 import ij.gui.Roi;
 
+import org.neuralstyle.imagej.FolderRunner;
 import org.neuralstyle.imagej.GatysRunner;
 import org.neuralstyle.imagej.ImageJProgress;
 import org.neuralstyle.imagej.ImportRunner;
@@ -54,6 +55,21 @@ public final class Headless {
 			Object tiling = result.getProperty(StyleBankRunner.TILING);
 			return String.format(Locale.ROOT, "Wrote %s (%d x %d, %d slice(s), %s%s) in %.1f s", output, result.getWidth(),
 				result.getHeight(), result.getStackSize(), result.getTitle(), tiling == null ? "" : ", " + tiling, (System.nanoTime() - t0) / 1e9);
+		});
+	}
+
+	/**
+	 * {@code input=FOLDER output=FOLDER [model=] style= [pattern=*.tif] [overwrite=false] [rois=FOLDER] [format=tif|png]}:
+	 * every matching image, the model loaded once; a failed file is recorded in OUTPUT/stylize-log.csv
+	 * and the rest go on. Any failure makes the result an error line (exit status 1 in -batch).
+	 */
+	public static String stylizeFolder(String args) {
+		return run(() -> {
+			FolderRunner.Request request = FolderRunner.Request.from(Options.parse(args, FolderRunner.Request.KEYS), Settings.current());
+			FolderRunner.Summary summary = FolderRunner.run(request, progress());
+			String line = summary.line(request.output());
+			if (summary.failed()) throw new IllegalArgumentException(line);
+			return line;
 		});
 	}
 

@@ -30,19 +30,8 @@ abstract class StyleCommand extends ContextCommand {
 
 	@Override
 	public final void run() {
-		Progress progress = new Progress() {
-			@Override
-			public void report(int done, int total, String message) {
-				if (status != null) status.showStatus(done, total, message);
-			}
-
-			@Override
-			public boolean isCancelled() {
-				return isCanceled();
-			}
-		};
 		try {
-			result = compute(progress);
+			result = compute(progress(status, this::isCanceled));
 		}
 		catch (Progress.CancelledException e) {
 			cancel("cancelled");
@@ -51,6 +40,21 @@ abstract class StyleCommand extends ContextCommand {
 			if (log != null) log.error(getClass().getSimpleName() + ": " + e.getMessage());
 			cancel(e.getMessage() != null ? e.getMessage() : e.toString());
 		}
+	}
+
+	/** Progress through SciJava's status service (absent: none shown); cancelled when {@code cancelled} says so. */
+	static Progress progress(StatusService status, java.util.function.BooleanSupplier cancelled) {
+		return new Progress() {
+			@Override
+			public void report(int done, int total, String message) {
+				if (status != null) status.showStatus(done, total, message);
+			}
+
+			@Override
+			public boolean isCancelled() {
+				return cancelled.getAsBoolean();
+			}
+		};
 	}
 
 	void info(String line) {

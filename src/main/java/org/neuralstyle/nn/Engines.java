@@ -126,6 +126,16 @@ public final class Engines {
 		return new Threads(previous);
 	}
 
+	/**
+	 * libtorch computes with {@code n} threads on the calling thread from now on (as {@link #singleThreaded()},
+	 * not restored): for a process that runs one image at a time on a known number of cores, such as a Spark executor.
+	 */
+	public static void threads(int n) {
+		if (n < 1) throw new IllegalArgumentException("threads must be at least 1, got " + n);
+		pytorch();
+		if (JniUtils.getNumThreads() != n) JniUtils.setNumThreads(n);
+	}
+
 	/** Inference only: no autograd graph on this thread (grad mode is per thread in libtorch). */
 	public static void inferenceMode() {
 		pytorch();

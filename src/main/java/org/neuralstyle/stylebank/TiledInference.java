@@ -185,7 +185,7 @@ public final class TiledInference {
 	 * {@code stop}; returns the pre-normalisation activation of layer {@code stop}, or the
 	 * clamped output when every layer's statistics are known.
 	 */
-	private static NDArray run(StyleBankNetwork net, NDArray x, List<NDArray> masks, List<StyleMix> mixes,
+	static NDArray run(StyleBankNetwork net, NDArray x, List<NDArray> masks, List<StyleMix> mixes,
 		boolean regionAware, List<float[][][]> stats, int stop)
 	{
 		List<NDArray> full = new ArrayList<>(), half = new ArrayList<>(), quarter = new ArrayList<>();

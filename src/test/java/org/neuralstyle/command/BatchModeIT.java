@@ -83,6 +83,21 @@ class BatchModeIT {
 	}
 
 	@Test
+	void aFolderWithACorruptFileExitsNonZeroAndARunWithoutFailuresZero() throws Exception {
+		Collection c = Collection.make(tmp);
+		String args = "input=" + c.input() + " output=" + c.output() + " model=" + TestFiles.tinyModel() + " style=alpha device=cpu";
+		Result r = imagej("macros/stylize_folder.ijm", args);
+		assertNotEquals(0, r.exit(), r.out() + r.err());
+		assertTrue(r.err().contains("Error: 1 file(s) failed: 2 written, 1 skipped"), r.err());
+		c.checkFirstRun();
+		Files.delete(c.input().resolve("c.tif"));
+		Files.delete(c.output().resolve("b.tif"));
+		r = imagej("macros/stylize_folder.ijm", args);
+		assertEquals(0, r.exit(), r.err());
+		assertTrue(r.out().contains("Stylized folder: 1 written, 2 skipped"), r.out());
+	}
+
+	@Test
 	void stacksGoToTiffAndZippedModelsWork() throws Exception {
 		ImageStack st = new ImageStack(20, 13);
 		for (int i = 0; i < 3; i++) {

@@ -152,6 +152,7 @@ class DialogsAndInPlaceTest {
 		for (Dialog d : List.of(new Dialog(ApplyStyleBankPlugin.TITLE, ApplyStyleBankPlugin.FIELDS, "In ImageJ and Fiji"),
 			new Dialog(ApplyRegionStylesPlugin.TITLE, ApplyRegionStylesPlugin.FIELDS, "Styles per region"),
 			new Dialog(SettingsPlugin.TITLE, SettingsPlugin.FIELDS, "Big images"),
+			new Dialog(StylizeFolderPlugin.TITLE, StylizeFolderPlugin.FIELDS, "Collections"),
 			new Dialog("Train", TrainingPlugins.fields("train"), "Training StyleBank models"),
 			new Dialog("Learn", TrainingPlugins.fields("learn"), "Training StyleBank models"),
 			new Dialog("Styles", TrainingPlugins.fields("styles"), "Training StyleBank models"),
@@ -176,7 +177,7 @@ class DialogsAndInPlaceTest {
 		List<String> lines = Files.readAllLines(Path.of("plugins.config"));
 		List<String> commands = lines.stream().filter(l -> l.startsWith("Plugins>Style Transfer, \"") && !l.contains("\"-\""))
 			.map(l -> l.substring(l.indexOf('"') + 1, l.indexOf('"', l.indexOf('"') + 1))).toList();
-		assertEquals(List.of("Apply StyleBank Style", "Apply Styles to Regions", "Gatys Style Transfer", "Train StyleBank Model",
+		assertEquals(List.of("Apply StyleBank Style", "Apply Styles to Regions", "Stylize Folder", "Gatys Style Transfer", "Train StyleBank Model",
 			"Learn New StyleBank Style", "Manage StyleBank Styles", "Import PyTorch StyleBank", "Get VGG Weights", "Style Transfer Settings"), commands);
 		for (String l : lines) {
 			if (!l.startsWith("Plugins>") || l.contains("\"-\"")) continue;
