@@ -14,9 +14,11 @@ import java.util.Locale;
  * @param device       the default device when a door does not ask for one
  * @param half         float16 convolutions for StyleBank inference: off, on GPUs only, or on
  * @param tuneMalloc   glibc malloc settings for flat native memory ({@link NativeMemory})
+ * @param hugePages    libtorch's CPU allocator asks the kernel for 2 MB pages for large tensors
+ *                     ({@link LibTorch#enableHugePages}); acts only when the engine starts
  */
 public record EngineSettings(long memoryMb, Tiling tiling, Path modelsFolder, Engines.DeviceChoice device, Half half,
-	boolean tuneMalloc)
+	boolean tuneMalloc, boolean hugePages)
 {
 	/** exact: tiles give exactly the untiled result; fast: shared statistics from a reduced copy, one pass. */
 	public enum Tiling {
@@ -62,18 +64,22 @@ public record EngineSettings(long memoryMb, Tiling tiling, Path modelsFolder, En
 
 	/** Everything automatic, with this models folder. */
 	public static EngineSettings defaults(Path modelsFolder) {
-		return new EngineSettings(0, Tiling.EXACT, modelsFolder, Engines.DeviceChoice.AUTO, Half.OFF, true);
+		return new EngineSettings(0, Tiling.EXACT, modelsFolder, Engines.DeviceChoice.AUTO, Half.OFF, true, true);
 	}
 
 	public EngineSettings withMemoryMb(long mb) {
-		return new EngineSettings(mb, tiling, modelsFolder, device, half, tuneMalloc);
+		return new EngineSettings(mb, tiling, modelsFolder, device, half, tuneMalloc, hugePages);
 	}
 
 	public EngineSettings withTiling(Tiling t) {
-		return new EngineSettings(memoryMb, t, modelsFolder, device, half, tuneMalloc);
+		return new EngineSettings(memoryMb, t, modelsFolder, device, half, tuneMalloc, hugePages);
 	}
 
 	public EngineSettings withHalf(Half h) {
-		return new EngineSettings(memoryMb, tiling, modelsFolder, device, h, tuneMalloc);
+		return new EngineSettings(memoryMb, tiling, modelsFolder, device, h, tuneMalloc, hugePages);
+	}
+
+	public EngineSettings withHugePages(boolean on) {
+		return new EngineSettings(memoryMb, tiling, modelsFolder, device, half, tuneMalloc, on);
 	}
 }
