@@ -26,8 +26,8 @@ import java.util.Map;
  * Arguments: a size N (StyleBank {@code macros/stylize.ijm} on an N x N photo, the paper-size
  * network [32, 64, 128] with seeded random weights), or {@code gatysN} ({@code macros/gatys.ijm}
  * with VGG-19 of random weights, N x N, seconds per iteration from two runs of 2 and
- * {@code -Dgatys.iterations} (10) iterations). {@code -Drepeat=R} runs each case R times and
- * keeps the median wall time; {@code -Dcold.dir} is the work folder (/tmp/neuralstyle-cold);
+ * {@code -Dgatys.iterations} (10) iterations). {@code -Drepeat=R} runs R rounds over the cases and
+ * keeps each case's run of median wall time; {@code -Dcold.dir} is the work folder (/tmp/neuralstyle-cold);
  * {@code -Dxmx=3g} adds -Xmx to our processes; {@code -Dpeer=false} skips the peer;
  * {@code -Dvariants=false} runs only the default of each side (ours as shipped, peer with the
  * huge-page tunable).
@@ -87,10 +87,21 @@ public final class ColdBenchmark {
 				cases.add(new Case("PyTorch peer + THP_MEM_ALLOC_ENABLE=1", peer, env("THP_MEM_ALLOC_ENABLE=1")));
 			}
 		}
+		// rounds over all cases (not each case R times in a row), so that a burst of load on this
+		// shared machine hits every case alike
+		int rounds = Math.max(1, Integer.getInteger("repeat", 1));
+		List<List<Times>> all = new ArrayList<>();
+		for (int i = 0; i < cases.size(); i++) all.add(new ArrayList<>());
+		for (int r = 0; r < rounds; r++) {
+			for (int i = 0; i < cases.size(); i++) all.get(i).add(time(cases.get(i)));
+		}
 		double peerWall = Double.NaN;
-		for (Case c : cases) {
-			Times t = median(c);
-			if (c == cases.get(0) && withPeer) peerWall = t.wall;
+		for (int i = 0; i < cases.size(); i++) {
+			Case c = cases.get(i);
+			List<Times> ts = all.get(i);
+			ts.sort((a, b) -> Double.compare(a.wall, b.wall));
+			Times t = ts.get(ts.size() / 2);
+			if (i == 0 && withPeer) peerWall = t.wall;
 			System.out.printf(Locale.ROOT, "  %-40s %7.1f  %7.1f  %7.1f  %7d  %6.2f   %s%n", c.name, t.wall, t.user, t.sys, t.rssMb,
 				t.wall / peerWall, lastLine(t.out));
 		}
