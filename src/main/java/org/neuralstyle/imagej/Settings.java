@@ -20,7 +20,7 @@ import java.util.Locale;
  * empty = automatic: {@code NEURALSTYLE_MODELS}, else the ImageJ/Fiji folder's
  * {@code models/neural-style}, else {@code ~/.neural-style/models}), {@value #DEVICE}
  * (auto|cpu|gpu), {@value #HALF} (false|gpu|true), {@value #MALLOC} (tune|default) and
- * {@value #HUGE_PAGES} (true|false: libtorch's large tensors on 2 MB pages; read when the engine starts).
+ * {@value #HUGE_PAGES} (auto|true|false: libtorch's large tensors on 2 MB pages; read when the engine starts).
  */
 public final class Settings {
 
@@ -53,7 +53,7 @@ public final class Settings {
 	public static EngineSettings current() {
 		EngineSettings s = new EngineSettings(memoryMb(get(MEMORY, "0")), EngineSettings.Tiling.parse(get(TILING, "exact")),
 			modelsFolder(get(MODELS, "")), Engines.DeviceChoice.parse(get(DEVICE, "auto")), EngineSettings.Half.parse(get(HALF, "false")),
-			!"default".equalsIgnoreCase(get(MALLOC, "tune").trim()), onOff(HUGE_PAGES, get(HUGE_PAGES, "true")));
+			!"default".equalsIgnoreCase(get(MALLOC, "tune").trim()), EngineSettings.HugePages.parse(get(HUGE_PAGES, "auto")));
 		Engines.configure(s);
 		return s;
 	}
@@ -86,14 +86,6 @@ public final class Settings {
 			default -> throw new IllegalArgumentException("unknown setting " + key);
 		}
 		if (!fixed(key)) Prefs.set(PREF + key, v);
-	}
-
-	private static boolean onOff(String key, String v) {
-		return switch (v.trim().toLowerCase(Locale.ROOT)) {
-			case "", "true", "on", "yes", "1" -> true;
-			case "false", "off", "no", "0" -> false;
-			default -> throw new IllegalArgumentException(key + " must be true or false, got '" + v + "'");
-		};
 	}
 
 	private static long memoryMb(String v) {

@@ -31,7 +31,7 @@ public final class Engines {
 
 	private static Engine engine;
 	private static boolean tuneMalloc = true;
-	private static boolean hugePages = true;
+	private static EngineSettings.HugePages hugePages = EngineSettings.HugePages.AUTO;
 	private static String hugePagesEnv;
 
 	private Engines() {}

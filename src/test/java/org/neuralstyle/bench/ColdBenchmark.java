@@ -30,9 +30,10 @@ import java.util.Map;
  * keeps each case's run of median wall time; {@code -Dcold.dir} is the work folder (/tmp/neuralstyle-cold);
  * {@code -Dxmx=3g} adds -Xmx to our processes; {@code -Dpeer=false} skips the peer;
  * {@code -Dvariants=false} runs only the default of each side (ours as shipped, peer with the
- * huge-page tunable).
+ * huge-page tunable). The machine-wide /proc/vmstat counters of huge-page faults and
+ * compaction stalls over each run are printed beside it.
  *
- * <p>Cases: ours as shipped (huge pages on); ours with {@code -Dneuralstyle.hugepages=false};
+ * <p>Cases: ours as shipped (huge pages auto); ours with {@code -Dneuralstyle.hugepages=true};
  * ours with glibc's {@code GLIBC_TUNABLES=glibc.malloc.hugetlb=1}; the peer plain, with that
  * tunable, and with {@code THP_MEM_ALLOC_ENABLE=1}. Prints wall, user, sys (s), peak RSS (MB)
  * and wall / the peer's wall with the tunable (the peer at its best).
@@ -41,7 +42,7 @@ public final class ColdBenchmark {
 
 	static final String TUNABLE = "GLIBC_TUNABLES=glibc.malloc.hugetlb=1";
 
-	record Times(double wall, double user, double sys, long rssMb, String out) {}
+	record Times(double wall, double user, double sys, long rssMb, String out, String vm) {}
 
 	record Case(String name, List<String> cmd, Map<String, String> env) {}
 
@@ -65,22 +66,22 @@ public final class ColdBenchmark {
 		Path out = dir.resolve("out-" + size + ".png");
 		List<String> ours = ij(List.of(), "macros/stylize.ijm",
 			"input=" + in + " model=" + model + " style=style output=" + out);
-		List<String> oursOff = ij(List.of("-Dneuralstyle.hugepages=false"), "macros/stylize.ijm",
+		List<String> oursOn = ij(List.of("-Dneuralstyle.hugepages=true"), "macros/stylize.ijm",
 			"input=" + in + " model=" + model + " style=style output=" + out);
 		List<String> peer = List.of("/usr/bin/python3", "src/test/python/stylebank_peer.py", model.toString(), "style", in.toString(),
 			dir.resolve("peer-" + size + ".png").toString(), "2");
 		System.out.printf(Locale.ROOT, "stylize.ijm %d x %d%n", size, size);
-		table(size + "^2", ours, oursOff, peer);
+		table(size + "^2", ours, oursOn, peer);
 	}
 
-	static void table(String label, List<String> ours, List<String> oursOff, List<String> peer) throws Exception {
+	static void table(String label, List<String> ours, List<String> oursOn, List<String> peer) throws Exception {
 		boolean variants = !"false".equals(System.getProperty("variants"));
 		boolean withPeer = !"false".equals(System.getProperty("peer"));
 		List<Case> cases = new ArrayList<>();
 		if (withPeer) cases.add(new Case("PyTorch peer + " + TUNABLE, peer, env(TUNABLE)));
-		cases.add(new Case("ours (huge pages on, default)", ours, Map.of()));
+		cases.add(new Case("ours as shipped (huge pages auto)", ours, Map.of()));
 		if (variants) {
-			cases.add(new Case("ours, -Dneuralstyle.hugepages=false", oursOff, Map.of()));
+			cases.add(new Case("ours, -Dneuralstyle.hugepages=true", oursOn, Map.of()));
 			cases.add(new Case("ours + " + TUNABLE, ours, env(TUNABLE)));
 			if (withPeer) {
 				cases.add(new Case("PyTorch peer, plain", peer, Map.of()));
@@ -102,8 +103,8 @@ public final class ColdBenchmark {
 			ts.sort((a, b) -> Double.compare(a.wall, b.wall));
 			Times t = ts.get(ts.size() / 2);
 			if (i == 0 && withPeer) peerWall = t.wall;
-			System.out.printf(Locale.ROOT, "  %-40s %7.1f  %7.1f  %7.1f  %7d  %6.2f   %s%n", c.name, t.wall, t.user, t.sys, t.rssMb,
-				t.wall / peerWall, lastLine(t.out));
+			System.out.printf(Locale.ROOT, "  %-40s %7.1f  %7.1f  %7.1f  %7d  %6.2f   %s; %s%n", c.name, t.wall, t.user, t.sys, t.rssMb,
+				t.wall / peerWall, t.vm, lastLine(t.out));
 		}
 	}
 
@@ -120,8 +121,8 @@ public final class ColdBenchmark {
 		if (!Files.isRegularFile(style)) resized(Path.of("src/test/resources/samples/chelsea.png"), size, true, style);
 		int n = Integer.getInteger("gatys.iterations", 10);
 		System.out.printf(Locale.ROOT, "gatys.ijm VGG-19 (random weights) %d x %d: seconds per iteration = (wall(%d) - wall(2)) / %d%n", size, size, n, n - 2);
-		for (String hp : new String[] { "true", "false" }) {
-			if (hp.equals("false") && "false".equals(System.getProperty("variants"))) break;
+		for (String hp : new String[] { "auto", "true" }) {
+			if (hp.equals("true") && "false".equals(System.getProperty("variants"))) break;
 			double[] wall = new double[2];
 			Times[] ts = new Times[2];
 			int[] its = { 2, n };
@@ -179,7 +180,10 @@ public final class ColdBenchmark {
 		Map<String, String> e = pb.environment();
 		for (String k : List.of("GLIBC_TUNABLES", "THP_MEM_ALLOC_ENABLE", "MALLOC_MMAP_THRESHOLD_", "DISPLAY")) e.remove(k);
 		e.putAll(c.env);
+		long[] vm0 = vmstat();
 		int exit = pb.start().waitFor();
+		long[] vm1 = vmstat();
+		String vm = String.format(Locale.ROOT, "thp %d, fallback %d, compact stalls %d", vm1[0] - vm0[0], vm1[1] - vm0[1], vm1[2] - vm0[2]);
 		String out = Files.readString(log, StandardCharsets.UTF_8);
 		String[] f = Files.readString(tf).trim().split("\\s+");
 		Files.delete(tf);
@@ -187,7 +191,7 @@ public final class ColdBenchmark {
 		if (exit != 0) throw new IOException(c.name + " failed (" + exit + "): " + out);
 		int n = f.length;
 		return new Times(Double.parseDouble(f[n - 4]), Double.parseDouble(f[n - 3]), Double.parseDouble(f[n - 2]),
-			Long.parseLong(f[n - 1]) / 1024, out);
+			Long.parseLong(f[n - 1]) / 1024, out, vm);
 	}
 
 	/** chelsea.png resized to size x size (bilinear), once per work folder. */
@@ -210,10 +214,33 @@ public final class ColdBenchmark {
 		if (!new FileSaver(new ImagePlus("in", r)).saveAsPng(to.toString())) throw new IOException("cannot write " + to);
 	}
 
+	/**
+	 * Machine-wide counters from /proc/vmstat (huge pages given at a fault, faults that fell back
+	 * to 4 KB pages, direct compaction stalls): their change over a run, other processes included.
+	 */
+	static long[] vmstat() {
+		long[] v = new long[3];
+		try {
+			for (String line : Files.readAllLines(Path.of("/proc/vmstat"))) {
+				String[] kv = line.split(" ");
+				switch (kv[0]) {
+					case "thp_fault_alloc" -> v[0] = Long.parseLong(kv[1]);
+					case "thp_fault_fallback" -> v[1] = Long.parseLong(kv[1]);
+					case "compact_stall" -> v[2] = Long.parseLong(kv[1]);
+					default -> { }
+				}
+			}
+		}
+		catch (IOException | RuntimeException e) {
+			// not Linux: zeros
+		}
+		return v;
+	}
+
 	static String lastLine(String out) {
 		String[] lines = out.strip().split("\n");
-		String l = lines[lines.length - 1].strip();
-		return l.length() > 110 ? l.substring(0, 110) + "..." : l;
+		String l = lines[lines.length - 1].strip().replaceAll("^Wrote \\S+ ", "");
+		return l.length() > 90 ? l.substring(0, 90) + "..." : l;
 	}
 
 	static String load() {

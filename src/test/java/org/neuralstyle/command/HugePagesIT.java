@@ -17,11 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The huge-page switch ({@code neuralstyle.hugepages}, on by default): each setting in its own
+ * The huge-page switch ({@code neuralstyle.hugepages}: auto by default, true, false): each setting in its own
  * fresh JVM, since libtorch reads {@code THP_MEM_ALLOC_ENABLE} once, at its first allocation.
  * On, the plugin puts {@code 1} in the process's C environment before the engine loads; off, it
  * puts nothing; a value the user set (here {@code 0}) is kept. The pixels are the same in all
- * three (the tensors are only placed differently in memory). The image is big enough (512 x 384:
+ * four (auto as well) (the tensors are only placed differently in memory). The image is big enough (512 x 384:
  * 6 MB feature maps) that libtorch takes its huge-page path for them.
  */
 class HugePagesIT {
@@ -59,15 +59,18 @@ class HugePagesIT {
 	void onAndOffGiveTheSamePixels() throws Exception {
 		Path in = tmp.resolve("in.png");
 		new FileSaver(DoorParityTest.sample(13, 512, 384)).saveAsPng(in.toString());
-		Path on = tmp.resolve("on.png"), off = tmp.resolve("off.png"), user = tmp.resolve("user.png");
+		Path on = tmp.resolve("on.png"), off = tmp.resolve("off.png"), user = tmp.resolve("user.png"), auto = tmp.resolve("auto.png");
 		SettingsReachIT.Run a = probe(in, on, "true", null);
 		SettingsReachIT.Run b = probe(in, off, "false", null);
 		SettingsReachIT.Run c = probe(in, user, "true", "0");
+		SettingsReachIT.Run d = probe(in, auto, "auto", null);
 		assertTrue(a.out().contains("THP=1"), "on: libtorch is given THP_MEM_ALLOC_ENABLE=1: " + a.out());
 		assertTrue(b.out().contains("THP=null"), "off: nothing is set: " + b.out());
 		assertTrue(c.out().contains("THP=0"), "the user's own value is kept: " + c.out());
 		int[] p = pixels(on);
 		assertArrayEquals(p, pixels(off), "huge pages on and off give the same pixels");
 		assertArrayEquals(p, pixels(user));
+		assertTrue(d.out().contains("THP=1") || d.out().contains("THP=null"), d.out());
+		assertArrayEquals(p, pixels(auto));
 	}
 }
