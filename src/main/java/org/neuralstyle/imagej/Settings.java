@@ -82,6 +82,7 @@ public final class Settings {
 			}
 			case TILING -> v = EngineSettings.Tiling.parse(v).name().toLowerCase(Locale.ROOT);
 			case DEVICE -> v = Engines.DeviceChoice.parse(v).name().toLowerCase(Locale.ROOT);
+			case HUGE_PAGES -> v = EngineSettings.HugePages.parse(v).name().toLowerCase(Locale.ROOT);
 			case MODELS -> { }
 			default -> throw new IllegalArgumentException("unknown setting " + key);
 		}
