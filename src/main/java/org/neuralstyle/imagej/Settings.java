@@ -19,7 +19,8 @@ import java.util.Locale;
  * {@value #MEMORY} (MB, 0 = automatic), {@value #TILING} (exact|fast), {@value #MODELS} (folder,
  * empty = automatic: {@code NEURALSTYLE_MODELS}, else the ImageJ/Fiji folder's
  * {@code models/neural-style}, else {@code ~/.neural-style/models}), {@value #DEVICE}
- * (auto|cpu|gpu), {@value #HALF} (false|gpu|true) and {@value #MALLOC} (tune|default).
+ * (auto|cpu|gpu), {@value #HALF} (false|gpu|true), {@value #MALLOC} (tune|default) and
+ * {@value #HUGE_PAGES} (auto|true|false: libtorch's large tensors on 2 MB pages; read when the engine starts).
  */
 public final class Settings {
 
@@ -29,6 +30,7 @@ public final class Settings {
 	public static final String DEVICE = "neuralstyle.device";
 	public static final String HALF = "neuralstyle.half";
 	public static final String MALLOC = "neuralstyle.malloc";
+	public static final String HUGE_PAGES = "neuralstyle.hugepages";
 
 	private static final String PREF = "neuralstyle.settings.";
 
@@ -51,7 +53,7 @@ public final class Settings {
 	public static EngineSettings current() {
 		EngineSettings s = new EngineSettings(memoryMb(get(MEMORY, "0")), EngineSettings.Tiling.parse(get(TILING, "exact")),
 			modelsFolder(get(MODELS, "")), Engines.DeviceChoice.parse(get(DEVICE, "auto")), EngineSettings.Half.parse(get(HALF, "false")),
-			!"default".equalsIgnoreCase(get(MALLOC, "tune").trim()));
+			!"default".equalsIgnoreCase(get(MALLOC, "tune").trim()), EngineSettings.HugePages.parse(get(HUGE_PAGES, "auto")));
 		Engines.configure(s);
 		return s;
 	}
@@ -80,6 +82,7 @@ public final class Settings {
 			}
 			case TILING -> v = EngineSettings.Tiling.parse(v).name().toLowerCase(Locale.ROOT);
 			case DEVICE -> v = Engines.DeviceChoice.parse(v).name().toLowerCase(Locale.ROOT);
+			case HUGE_PAGES -> v = EngineSettings.HugePages.parse(v).name().toLowerCase(Locale.ROOT);
 			case MODELS -> { }
 			default -> throw new IllegalArgumentException("unknown setting " + key);
 		}

@@ -14,9 +14,11 @@ import java.util.Locale;
  * @param device       the default device when a door does not ask for one
  * @param half         float16 convolutions for StyleBank inference: off, on GPUs only, or on
  * @param tuneMalloc   glibc malloc settings for flat native memory ({@link NativeMemory})
+ * @param hugePages    whether libtorch's CPU allocator asks the kernel for 2 MB pages for large
+ *                     tensors ({@link LibTorch#enableHugePages}); acts only when the engine starts
  */
 public record EngineSettings(long memoryMb, Tiling tiling, Path modelsFolder, Engines.DeviceChoice device, Half half,
-	boolean tuneMalloc)
+	boolean tuneMalloc, HugePages hugePages)
 {
 	/** exact: tiles give exactly the untiled result; fast: shared statistics from a reduced copy, one pass. */
 	public enum Tiling {
@@ -52,28 +54,52 @@ public record EngineSettings(long memoryMb, Tiling tiling, Path modelsFolder, En
 		}
 	}
 
+	/**
+	 * 2 MB pages for libtorch's large tensors: on, off, or auto = on except in a virtual machine
+	 * whose memory balloon reports free memory to the host (there a fresh 2 MB page is backed by
+	 * the host again at its first touch, which cost more than the 4 KB faults it saves: see README).
+	 */
+	public enum HugePages {
+		AUTO, ON, OFF;
+
+		public static HugePages parse(String s) {
+			String v = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
+			return switch (v) {
+				case "", "auto" -> AUTO;
+				case "true", "on", "yes" -> ON;
+				case "false", "off", "no" -> OFF;
+				default -> throw new IllegalArgumentException("huge pages must be auto, true or false, got '" + s + "'");
+			};
+		}
+	}
+
 	public EngineSettings {
 		if (memoryMb < 0) throw new IllegalArgumentException("memory budget must be 0 (automatic) or a number of megabytes, got " + memoryMb);
 		if (tiling == null) tiling = Tiling.EXACT;
 		if (modelsFolder == null) throw new IllegalArgumentException("no models folder");
 		if (device == null) device = Engines.DeviceChoice.AUTO;
 		if (half == null) half = Half.OFF;
+		if (hugePages == null) hugePages = HugePages.AUTO;
 	}
 
 	/** Everything automatic, with this models folder. */
 	public static EngineSettings defaults(Path modelsFolder) {
-		return new EngineSettings(0, Tiling.EXACT, modelsFolder, Engines.DeviceChoice.AUTO, Half.OFF, true);
+		return new EngineSettings(0, Tiling.EXACT, modelsFolder, Engines.DeviceChoice.AUTO, Half.OFF, true, HugePages.AUTO);
 	}
 
 	public EngineSettings withMemoryMb(long mb) {
-		return new EngineSettings(mb, tiling, modelsFolder, device, half, tuneMalloc);
+		return new EngineSettings(mb, tiling, modelsFolder, device, half, tuneMalloc, hugePages);
 	}
 
 	public EngineSettings withTiling(Tiling t) {
-		return new EngineSettings(memoryMb, t, modelsFolder, device, half, tuneMalloc);
+		return new EngineSettings(memoryMb, t, modelsFolder, device, half, tuneMalloc, hugePages);
 	}
 
 	public EngineSettings withHalf(Half h) {
-		return new EngineSettings(memoryMb, tiling, modelsFolder, device, h, tuneMalloc);
+		return new EngineSettings(memoryMb, tiling, modelsFolder, device, h, tuneMalloc, hugePages);
+	}
+
+	public EngineSettings withHugePages(HugePages on) {
+		return new EngineSettings(memoryMb, tiling, modelsFolder, device, half, tuneMalloc, on);
 	}
 }

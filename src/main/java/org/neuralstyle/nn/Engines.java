@@ -31,6 +31,8 @@ public final class Engines {
 
 	private static Engine engine;
 	private static boolean tuneMalloc = true;
+	private static EngineSettings.HugePages hugePages = EngineSettings.HugePages.AUTO;
+	private static String hugePagesEnv;
 
 	private Engines() {}
 
@@ -48,11 +50,14 @@ public final class Engines {
 	}
 
 	/**
-	 * Applies the settings that act when the engine starts (glibc's malloc tuning): called by
+	 * Applies the settings that act when the engine starts (glibc's malloc tuning, libtorch's huge pages): called by
 	 * every door before its first use of the engine; later calls change nothing that already started.
 	 */
 	public static synchronized void configure(EngineSettings settings) {
-		if (engine == null) tuneMalloc = settings.tuneMalloc();
+		if (engine == null) {
+			tuneMalloc = settings.tuneMalloc();
+			hugePages = settings.hugePages();
+		}
 	}
 
 	/** The PyTorch engine, started once per JVM (with the settings of {@link #configure}, else the defaults). */
@@ -65,6 +70,7 @@ public final class Engines {
 			ClassLoader old = t.getContextClassLoader();
 			t.setContextClassLoader(Engines.class.getClassLoader());
 			try {
+				hugePagesEnv = LibTorch.enableHugePages(hugePages); // before libtorch loads and allocates
 				engine = Engine.getEngine("PyTorch");
 				if (tuneMalloc) NativeMemory.tune();
 				LibTorch.quietWarnings();
@@ -79,6 +85,15 @@ public final class Engines {
 			}
 		}
 		return engine;
+	}
+
+	/**
+	 * What libtorch's allocator was given for huge pages when the engine started: the value of
+	 * {@code THP_MEM_ALLOC_ENABLE} in the C environment ("1" = on), null if unset or unknown.
+	 */
+	public static synchronized String hugePagesSetting() {
+		pytorch();
+		return hugePagesEnv;
 	}
 
 	/** The device to run on: a GPU when asked for or when AUTO finds one, else the CPU. */
