@@ -497,16 +497,30 @@ public final class GuiDriver {
 		MenuItem target = subMenu.getItem(itemIndex(subMenu, item));
 
 		ImageJ ij = IJ.getInstance();
-		Point p = onEdtGet(ij::getLocationOnScreen);
-		robot.mouseMove(p.x + ij.getWidth() / 2, p.y + ij.getHeight() - 8); // ImageJ's status line: gives it the keyboard
-		robot.mousePress(InputEvent.BUTTON1_DOWN_MASK);
-		robot.mouseRelease(InputEvent.BUTTON1_DOWN_MASK);
-		robot.waitForIdle();
-		IJ.wait(200);
 		try {
 			Object bar = peer(mb);
-			key(KeyEvent.VK_F10);
-			waitFor("the menu bar to open", 3_000, () -> selected(bar));
+			// a window that opened a moment ago (a plot, a result) may still take the focus after the
+			// click that gives ImageJ the keyboard: then F10 goes there, so try again, up to three times
+			for (int attempt = 1;; attempt++) {
+				onEdt(ij::toFront);
+				Point p = onEdtGet(ij::getLocationOnScreen);
+				robot.mouseMove(p.x + ij.getWidth() / 2, p.y + ij.getHeight() - 8); // ImageJ's status line: gives it the keyboard
+				robot.mousePress(InputEvent.BUTTON1_DOWN_MASK);
+				robot.mouseRelease(InputEvent.BUTTON1_DOWN_MASK);
+				robot.waitForIdle();
+				IJ.wait(200);
+				key(KeyEvent.VK_F10);
+				try {
+					waitFor("the menu bar to open", 3_000, () -> selected(bar));
+					break;
+				}
+				catch (IllegalStateException e) {
+					key(KeyEvent.VK_ESCAPE);
+					if (attempt == 3) throw e;
+					System.err.printf("TIMING menu bar did not open (focus: %s), attempt %d%n",
+						onEdtGet(() -> String.valueOf(java.awt.KeyboardFocusManager.getCurrentKeyboardFocusManager().getFocusedWindow())), attempt);
+				}
+			}
 			select(bar, topMenu, KeyEvent.VK_RIGHT);
 			Object topWindow = call(peer(topMenu), "getMenuWindow");
 			select(topWindow, subMenu, KeyEvent.VK_DOWN);
