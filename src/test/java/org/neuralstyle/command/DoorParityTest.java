@@ -20,15 +20,11 @@ import org.scijava.command.Command;
 import org.scijava.command.CommandModule;
 import org.scijava.command.CommandService;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.function.Supplier;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
@@ -75,7 +71,7 @@ class DoorParityTest {
 
 	static Ij1 ij1(ImagePlus current, String options, Runnable plugin) {
 		WindowManager.setTempCurrentImage(current);
-		String console = capture(() -> {
+		String console = BadInputMatrixTest.capture(() -> {
 			Thread.currentThread().setName("Run$_doorParity");
 			Macro.setOptions(options);
 			try {
@@ -88,27 +84,10 @@ class DoorParityTest {
 				Macro.setOptions(null);
 			}
 			return "";
-		}).console;
+		}).console();
 		ImagePlus shown = WindowManager.getCurrentImage();
 		WindowManager.setTempCurrentImage(null);
 		return new Ij1(shown == current ? null : shown, console);
-	}
-
-	record Seen(String value, String console) {}
-
-	static Seen capture(Supplier<String> s) {
-		PrintStream out = System.out, err = System.err;
-		ByteArrayOutputStream buf = new ByteArrayOutputStream();
-		PrintStream both = new PrintStream(buf, true, StandardCharsets.UTF_8);
-		System.setOut(both);
-		System.setErr(both);
-		try {
-			return new Seen(s.get(), buf.toString(StandardCharsets.UTF_8));
-		}
-		finally {
-			System.setOut(out);
-			System.setErr(err);
-		}
 	}
 
 	static CommandModule scijava(Class<? extends Command> c, Object... inputs) throws Exception {
