@@ -29,8 +29,8 @@ public class SettingsPlugin implements PlugIn {
 	static final String TITLE = "Style Transfer Settings";
 
 	static final String[][] FIELDS = {
-		{ "memory", "Native memory (MB) one StyleBank pass may use; larger images are processed in tiles. 0 = automatic: half of "
-			+ "(physical memory - Java heap), at least 1 GB." },
+		{ "memory", "Native memory (MB) one StyleBank pass may use; larger images are processed in tiles. 0 = automatic: a quarter of "
+			+ "physical memory, less the Java heap in use, the image's copies and 512 MB for the engine; at least 1 GB." },
 		{ "tiling", "exact: tiles give exactly the untiled result (several passes, ~3.5x compute). fast: statistics from a "
 			+ "reduced copy of the image, one pass; no visible seams but not bit-identical." },
 		{ "models", "Folder for VGG weights and the default StyleBank model. Empty = automatic (Fiji.app/models/neural-style, "

@@ -23,6 +23,11 @@ public final class ImgTensors {
 	private ImgTensors() {}
 
 	public static NDArray fromArgb(RandomAccessibleInterval<ARGBType> rgb, NDManager manager) {
+		return manager.create(chwFromArgb(rgb), new Shape(1, 3, rgb.dimension(1), rgb.dimension(0)));
+	}
+
+	/** As {@link #fromArgb}, as a Java array (3 x H x W): large images need not pass through native memory. */
+	public static float[] chwFromArgb(RandomAccessibleInterval<ARGBType> rgb) {
 		int w = (int) rgb.dimension(0), h = (int) rgb.dimension(1);
 		int plane = w * h;
 		float[] chw = new float[3 * plane];
@@ -33,13 +38,18 @@ public final class ImgTensors {
 			chw[plane + i] = ((v >> 8) & 0xff) / 255f;
 			chw[2 * plane + i] = (v & 0xff) / 255f;
 		}
-		return manager.create(chw, new Shape(1, 3, h, w));
+		return chw;
 	}
 
 	/** Greyscale: {@code min} maps to 0 and {@code max} to 1; {@code invert} flips that (inverting LUTs). */
 	public static <T extends RealType<T>> NDArray fromGrey(RandomAccessibleInterval<T> grey, double min, double max,
 		boolean invert, NDManager manager)
 	{
+		return manager.create(chwFromGrey(grey, min, max, invert), new Shape(1, 3, grey.dimension(1), grey.dimension(0)));
+	}
+
+	/** As {@link #fromGrey}, as a Java array (3 x H x W). */
+	public static <T extends RealType<T>> float[] chwFromGrey(RandomAccessibleInterval<T> grey, double min, double max, boolean invert) {
 		int w = (int) grey.dimension(0), h = (int) grey.dimension(1);
 		int plane = w * h;
 		float[] chw = new float[3 * plane];
@@ -53,14 +63,17 @@ public final class ImgTensors {
 		}
 		System.arraycopy(chw, 0, chw, plane, plane);
 		System.arraycopy(chw, 0, chw, 2 * plane, plane);
-		return manager.create(chw, new Shape(1, 3, h, w));
+		return chw;
 	}
 
 	/** A 1 x 3 x H x W (or 3 x H x W) tensor in [0, 1] to an RGB image, rounding to 8 bits. */
 	public static ArrayImg<ARGBType, IntArray> toArgb(NDArray t) {
 		Shape s = t.getShape();
-		int h = (int) s.get(s.dimension() - 2), w = (int) s.get(s.dimension() - 1);
-		float[] chw = t.toFloatArray();
+		return toArgb(t.toFloatArray(), (int) s.get(s.dimension() - 1), (int) s.get(s.dimension() - 2));
+	}
+
+	/** A 3 x H x W array in [0, 1] to an RGB image, rounding to 8 bits. */
+	public static ArrayImg<ARGBType, IntArray> toArgb(float[] chw, int w, int h) {
 		int plane = w * h;
 		int[] argb = new int[plane];
 		for (int i = 0; i < plane; i++) {

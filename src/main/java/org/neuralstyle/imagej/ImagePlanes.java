@@ -2,6 +2,7 @@ package org.neuralstyle.imagej;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 
 import ij.ImagePlus;
 import ij.process.ByteProcessor;
@@ -30,27 +31,30 @@ public final class ImagePlanes {
 	/** The network input for one plane of {@code imp}'s stack (1-based index). */
 	public static NDArray toTensor(ImagePlus imp, int slice, NDManager manager) {
 		ImageProcessor ip = imp.getStack().getProcessor(slice);
+		return manager.create(rgb(imp, slice), new Shape(1, 3, ip.getHeight(), ip.getWidth()));
+	}
+
+	/** One plane as RGB in [0, 1] (CHW; greyscale through its display range), by the same rules as {@link #toTensor}. */
+	public static float[] rgb(ImagePlus imp, int slice) {
+		ImageProcessor ip = imp.getStack().getProcessor(slice);
 		int w = ip.getWidth(), h = ip.getHeight();
 		if (ip instanceof ColorProcessor cp) {
-			return ImgTensors.fromArgb(ArrayImgs.argbs((int[]) cp.getPixels(), w, h), manager);
+			return ImgTensors.chwFromArgb(ArrayImgs.argbs((int[]) cp.getPixels(), w, h));
 		}
 		if (ip instanceof ByteProcessor) {
 			if (imp.getType() == ImagePlus.COLOR_256) {
 				ip.setColorModel(imp.getProcessor().getColorModel());
 				ColorProcessor rgb = ip.convertToColorProcessor();
-				return ImgTensors.fromArgb(ArrayImgs.argbs((int[]) rgb.getPixels(), w, h), manager);
+				return ImgTensors.chwFromArgb(ArrayImgs.argbs((int[]) rgb.getPixels(), w, h));
 			}
-			return ImgTensors.fromGrey(ArrayImgs.unsignedBytes((byte[]) ip.getPixels(), w, h), 0, 255,
-				imp.isInvertedLut(), manager);
+			return ImgTensors.chwFromGrey(ArrayImgs.unsignedBytes((byte[]) ip.getPixels(), w, h), 0, 255, imp.isInvertedLut());
 		}
 		double[] range = displayRange(imp, slice);
 		if (ip instanceof ShortProcessor) {
-			return ImgTensors.fromGrey(ArrayImgs.unsignedShorts((short[]) ip.getPixels(), w, h), range[0], range[1],
-				imp.isInvertedLut(), manager);
+			return ImgTensors.chwFromGrey(ArrayImgs.unsignedShorts((short[]) ip.getPixels(), w, h), range[0], range[1], imp.isInvertedLut());
 		}
 		if (ip instanceof FloatProcessor) {
-			return ImgTensors.fromGrey(ArrayImgs.floats((float[]) ip.getPixels(), w, h), range[0], range[1],
-				imp.isInvertedLut(), manager);
+			return ImgTensors.chwFromGrey(ArrayImgs.floats((float[]) ip.getPixels(), w, h), range[0], range[1], imp.isInvertedLut());
 		}
 		throw new IllegalArgumentException("unsupported image type: " + ip.getClass().getSimpleName());
 	}
@@ -77,10 +81,8 @@ public final class ImagePlanes {
 		return new ColorProcessor((int) img.dimension(0), (int) img.dimension(1), img.update(null).getCurrentStorageArray());
 	}
 
-	/** One plane as RGB in [0, 1] (CHW; greyscale through its display range), by the same rules as {@link #toTensor}. */
-	public static float[] rgb(ImagePlus imp, int slice) {
-		try (NDManager m = org.neuralstyle.nn.Engines.pytorch().newBaseManager(ai.djl.Device.cpu())) {
-			return toTensor(imp, slice, m).toFloatArray();
-		}
+	/** A 3 x H x W array in [0, 1] as an RGB ImageJ plane. */
+	public static ColorProcessor toColorProcessor(float[] chw, int w, int h) {
+		return new ColorProcessor(w, h, ImgTensors.toArgb(chw, w, h).update(null).getCurrentStorageArray());
 	}
 }

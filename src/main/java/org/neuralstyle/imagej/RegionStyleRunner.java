@@ -1,9 +1,6 @@
 package org.neuralstyle.imagej;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 
 import ij.ImagePlus;
 import ij.ImageStack;
@@ -143,36 +140,38 @@ public final class RegionStyleRunner {
 		int w = source.getWidth(), h = source.getHeight();
 		for (int i = 0; i < rois.size(); i++) RoiMasks.mask(rois.get(i), RoiMasks.name(rois.get(i), i), w, h); // fail early
 
-		int tile = TiledInference.tileSize(w, h, model.channels()[0], MemoryBudget.bytes(device, request.settings()));
+		long budget = MemoryBudget.forImage(device, request.settings(), w, h);
+		int tile = TiledInference.tileSize(w, h, model.channels()[0], budget);
 		boolean fast = request.settings().tiling() == EngineSettings.Tiling.FAST;
 		int n = source.getStackSize();
 		ImageStack out = new ImageStack(w, h);
 		Map<List<Integer>, PlaneMasks> cache = new HashMap<>();
-		try (NDManager manager = Engines.pytorch().newBaseManager(Device.cpu())) {
-			for (int p = 1; p <= n; p++) {
-				progress.checkCancelled();
-				progress.report(p - 1, n, "Stylizing regions" + (n > 1 ? ", slice " + p + "/" + n : ""));
-				List<Integer> active = new ArrayList<>();
-				for (int i = 0; i < rois.size(); i++) if (RoiMasks.appliesTo(rois.get(i), source, p)) active.add(i);
-				PlaneMasks masks = cache.computeIfAbsent(active, a -> planeMasks(a, rois, styles, outside, request.feather(), w, h));
-				try (NDManager slice = manager.newSubManager()) {
-					NDArray x = ImagePlanes.toTensor(source, p, slice);
-					NDArray y;
-					if (masks.regions.isEmpty()) {
-						y = outside.keepOriginal() ? x
-							: StyleBankRunner.stylize(net, x, null, List.of(outside.mix()), request.fusion(), tile, fast, progress);
-					}
-					else {
-						y = StyleBankRunner.stylize(net, x, masks.regions, masks.mixes, request.fusion(), tile, fast, progress);
-						if (outside.keepOriginal() && masks.outside != null) {
-							// pixel-space blend with the soft outside mask: untouched pixels stay bit-identical
-							NDArray keep = slice.create(masks.outside, new Shape(1, 1, h, w));
-							y = x.mul(keep).add(y.mul(keep.neg().add(1f)));
+		for (int p = 1; p <= n; p++) {
+			progress.checkCancelled();
+			progress.report(p - 1, n, "Stylizing regions" + (n > 1 ? ", slice " + p + "/" + n : ""));
+			List<Integer> active = new ArrayList<>();
+			for (int i = 0; i < rois.size(); i++) if (RoiMasks.appliesTo(rois.get(i), source, p)) active.add(i);
+			PlaneMasks masks = cache.computeIfAbsent(active, a -> planeMasks(a, rois, styles, outside, request.feather(), w, h));
+			float[] x = ImagePlanes.rgb(source, p);
+			float[] y;
+			if (masks.regions.isEmpty()) {
+				y = outside.keepOriginal() ? x
+					: StyleBankRunner.stylize(net, x, w, h, null, List.of(outside.mix()), request.fusion(), tile, budget, fast, progress);
+			}
+			else {
+				y = StyleBankRunner.stylize(net, x, w, h, masks.regions, masks.mixes, request.fusion(), tile, budget, fast, progress);
+				if (outside.keepOriginal() && masks.outside != null) {
+					// pixel-space blend with the soft outside mask: untouched pixels stay bit-identical
+					int plane = w * h;
+					for (int c = 0; c < 3; c++) {
+						for (int i = 0; i < plane; i++) {
+							float k = masks.outside[i];
+							y[c * plane + i] = x[c * plane + i] * k + y[c * plane + i] * (1f - k);
 						}
 					}
-					out.addSlice(source.getStack().getSliceLabel(p), ImagePlanes.toColorProcessor(y));
 				}
 			}
+			out.addSlice(source.getStack().getSliceLabel(p), ImagePlanes.toColorProcessor(y, w, h));
 		}
 		NativeMemory.trim(); // the freed maps back to the system (see NativeMemory)
 		progress.report(n, n, "Stylized " + rois.size() + " region(s)");

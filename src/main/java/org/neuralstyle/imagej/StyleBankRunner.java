@@ -83,22 +83,19 @@ public final class StyleBankRunner {
 		Device device = Engines.device(request.device());
 		StyleBankNetwork net = ModelCache.network(request.model(), device, request.settings().half().on(device));
 		StyleMix mix = StyleMix.parse(request.style(), net.model());
-		int tile = TiledInference.tileSize(source.getWidth(), source.getHeight(), net.model().channels()[0],
-			MemoryBudget.bytes(device, request.settings()));
+		long budget = MemoryBudget.forImage(device, request.settings(), source.getWidth(), source.getHeight());
+		int tile = TiledInference.tileSize(source.getWidth(), source.getHeight(), net.model().channels()[0], budget);
 		boolean fast = request.settings().tiling() == EngineSettings.Tiling.FAST;
 		int n = source.getStackSize();
 		ImageStack in = source.getStack();
 		ImageStack out = new ImageStack(source.getWidth(), source.getHeight());
-		try (NDManager manager = Engines.pytorch().newBaseManager(Device.cpu())) {
-			for (int i = 1; i <= n; i++) {
-				progress.checkCancelled();
-				progress.report(i - 1, n, "Stylizing " + (n > 1 ? "slice " + i + "/" + n + " " : "") + "with " + mix.label());
-				try (NDManager slice = manager.newSubManager()) {
-					NDArray x = ImagePlanes.toTensor(source, i, slice);
-					out.addSlice(in.getSliceLabel(i), ImagePlanes.toColorProcessor(stylize(net, x, null, List.of(mix),
-						StyleBankNetwork.Fusion.PAPER, tile, fast, progress)));
-				}
-			}
+		int w = source.getWidth(), h = source.getHeight();
+		for (int i = 1; i <= n; i++) {
+			progress.checkCancelled();
+			progress.report(i - 1, n, "Stylizing " + (n > 1 ? "slice " + i + "/" + n + " " : "") + "with " + mix.label());
+			float[] y = stylize(net, ImagePlanes.rgb(source, i), w, h, null, List.of(mix), StyleBankNetwork.Fusion.PAPER, tile, budget, fast,
+				progress);
+			out.addSlice(in.getSliceLabel(i), ImagePlanes.toColorProcessor(y, w, h));
 		}
 		NativeMemory.trim(); // the freed maps back to the system (see NativeMemory)
 		progress.report(n, n, "Stylized with " + mix.label());
@@ -115,7 +112,7 @@ public final class StyleBankRunner {
 	/** What runs a tiled pass (as {@link Pass}, on CHW arrays). */
 	interface TiledPass {
 		float[] run(StyleBankNetwork net, float[] chw, int w, int h, List<float[]> masks, List<StyleMix> mixes,
-			StyleBankNetwork.Fusion fusion, int tile, boolean fast, Progress progress);
+			StyleBankNetwork.Fusion fusion, int tile, TiledInference.Room room, boolean fast, Progress progress);
 	}
 
 	static Pass whole = StyleBankRunner::wholePass;
@@ -132,38 +129,39 @@ public final class StyleBankRunner {
 	}
 
 	private static float[] tiledPass(StyleBankNetwork net, float[] chw, int w, int h, List<float[]> masks, List<StyleMix> mixes,
-		StyleBankNetwork.Fusion fusion, int tile, boolean fast, Progress progress)
+		StyleBankNetwork.Fusion fusion, int tile, TiledInference.Room room, boolean fast, Progress progress)
 	{
 		return fast ? TiledInference.applyFast(net, chw, w, h, masks, mixes, fusion, tile, MemoryBudget.FAST_STATISTICS_SIDE, progress)
-			: TiledInference.apply(net, chw, w, h, masks, mixes, fusion, tile, progress);
+			: TiledInference.apply(net, chw, w, h, masks, mixes, fusion, tile, room, progress);
 	}
 
 	/**
-	 * One plane (1 x 3 x H x W) through the network: whole when {@code tile} is 0, else in exact
-	 * tiles. Out of memory (Java or native) in a pass makes the tiles smaller and tries again
-	 * (1024, 512, ... 64 pixels); only when even 64-pixel tiles fail does the user see one message.
-	 * {@code masks} (full-size, normalised) with one mix each, or null for {@code mixes.get(0)} everywhere.
+	 * One plane (3 x h x w floats in [0, 1]) through the network: whole when {@code tile} is 0,
+	 * else in exact tiles, which read and write the Java arrays directly (a large image never
+	 * passes whole through native memory). Out of memory (Java or native) in a pass makes the
+	 * tiles smaller and tries again ({@value TiledInference#MAX_TILE}, 256, ... 64 pixels); only
+	 * when even 64-pixel tiles fail does the user see one message. {@code masks} (full-size,
+	 * normalised) with one mix each, or null for {@code mixes.get(0)} everywhere; {@code budget}
+	 * bounds what the tiles keep in memory between passes (the rest goes to temporary files).
 	 */
-	static NDArray stylize(StyleBankNetwork net, NDArray x, List<float[]> masks, List<StyleMix> mixes, StyleBankNetwork.Fusion fusion,
-		int tile, boolean fast, Progress progress)
+	static float[] stylize(StyleBankNetwork net, float[] chw, int w, int h, List<float[]> masks, List<StyleMix> mixes,
+		StyleBankNetwork.Fusion fusion, int tile, long budget, boolean fast, Progress progress)
 	{
-		int h = (int) x.getShape().get(2), w = (int) x.getShape().get(3);
 		int t = tile;
 		if (t == 0) {
-			try {
-				return whole.run(net, x, masks, mixes, fusion);
+			try (NDManager m = Engines.pytorch().newBaseManager(Device.cpu())) {
+				return whole.run(net, m.create(chw, new Shape(1, 3, h, w)), masks, mixes, fusion).toFloatArray();
 			}
 			catch (OutOfMemoryError | EngineException e) {
 				if (!outOfMemory(e)) throw e;
-				t = 1024;
+				t = TiledInference.MAX_TILE;
 				progress.report(0, 1, "Out of memory for the whole image; retrying in tiles of " + t + " pixels");
 			}
 		}
-		float[] in = x.toFloatArray();
 		while (true) {
 			try {
-				float[] y = tiled.run(net, in, w, h, masks, mixes, fusion, t, fast, progress);
-				return x.getManager().create(y, new Shape(1, 3, h, w));
+				return tiled.run(net, chw, w, h, masks, mixes, fusion, t, TiledInference.Room.forBudget(budget, t,
+					net.model().channels()[0]), fast, progress);
 			}
 			catch (OutOfMemoryError | EngineException e) {
 				if (!outOfMemory(e)) throw e;

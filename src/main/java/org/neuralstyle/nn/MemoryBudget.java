@@ -10,9 +10,12 @@ import java.util.function.Supplier;
 /**
  * How much native memory one StyleBank pass or Gatys optimisation may use, and when to tile
  * (Gatys: {@code gatys.Tiles#tileFor}). The budget is the setting {@link EngineSettings#memoryMb()}
- * if not 0; else, on the CPU, half of the machine's
- * physical memory minus the Java heap's maximum (libtorch's tensors live outside the heap), at
- * least 1 GB; on a CUDA device, {@value #GPU_FREE_FRACTION} of the device's free memory as CUDA
+ * if not 0; else, on the CPU, what is left of a quarter of the machine's physical memory (the
+ * whole process's share) after what the process already holds or is about to: the Java heap
+ * committed now, the image's Java copies still to be made ({@value #COPY_BYTES_PER_PIXEL} bytes a
+ * pixel, {@link #forImage}) and libtorch's own resident size ({@value #NATIVE_BASE_MB} MB: code,
+ * threads, weights); at least 1 GB. On 24 GB with {@code -Xmx3g}, an 8192 x 8192 image gets about
+ * 2.8 GB, and the process stays near 6 GB. On a CUDA device, {@value #GPU_FREE_FRACTION} of the device's free memory as CUDA
  * reports it (DJL's {@code CudaUtils.getGpuMemory}), or {@value #GPU_FALLBACK_MB} MB when that
  * query fails.
  */
@@ -27,13 +30,29 @@ public final class MemoryBudget {
 
 	private MemoryBudget() {}
 
+	/** Java heap bytes per pixel for an RGB plane's copies (float input and output, the result's ints). */
+	public static final long COPY_BYTES_PER_PIXEL = 28;
+	/** libtorch's resident size besides the maps (measured 350-450 MB after loading a model). */
+	public static final long NATIVE_BASE_MB = 512;
+
 	/** The budget for a pass on {@code device}. */
 	public static long bytes(Device device, EngineSettings settings) {
-		return bytes(device, settings, () -> CudaUtils.getGpuMemory(device));
+		return forImage(device, settings, 0, 0);
+	}
+
+	/** The budget for a pass on a w x h plane on {@code device}, counting that plane's Java copies. */
+	public static long forImage(Device device, EngineSettings settings, int w, int h) {
+		long copies = COPY_BYTES_PER_PIXEL * w * h;
+		return bytes(device, settings, () -> CudaUtils.getGpuMemory(device), Runtime.getRuntime().totalMemory() + copies);
 	}
 
 	/** The budget given how to read a GPU's memory (max = total, used = total - free; tests pass a figure). */
 	static long bytes(Device device, EngineSettings settings, Supplier<MemoryUsage> gpuMemory) {
+		return bytes(device, settings, gpuMemory, Runtime.getRuntime().totalMemory());
+	}
+
+	/** The budget given a GPU's memory and the Java heap the process holds or is about to ({@code heap} bytes). */
+	static long bytes(Device device, EngineSettings settings, Supplier<MemoryUsage> gpuMemory, long heap) {
 		if (settings.memoryMb() > 0) return Math.max(8, settings.memoryMb()) << 20;
 		if (device.isGpu()) {
 			try {
@@ -48,7 +67,7 @@ public final class MemoryBudget {
 		}
 		long physical = physicalMemory();
 		if (physical <= 0) return 2L << 30;
-		return Math.max(1L << 30, (physical - Runtime.getRuntime().maxMemory()) / 2);
+		return Math.max(1L << 30, physical / 4 - heap - (NATIVE_BASE_MB << 20));
 	}
 
 	/**
@@ -65,7 +84,7 @@ public final class MemoryBudget {
 	 * the Java heap, with advice, before any work starts.
 	 */
 	public static void checkHeap(int w, int h) {
-		long needed = (long) w * h * 28;
+		long needed = (long) w * h * COPY_BYTES_PER_PIXEL;
 		Runtime rt = Runtime.getRuntime();
 		long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
 		if (needed > free) {

@@ -36,11 +36,11 @@ public final class SoakBenchmark {
 
 	static void run(StyleBankNetwork net, NDManager manager, int soak, int size) throws Exception {
 		StringBuilder env = new StringBuilder();
-		for (String k : new String[] { "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS" }) {
+		for (String k : new String[] { "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS" }) {
 			env.append(' ').append(k).append('=').append(System.getenv().getOrDefault(k, "-"));
 		}
 		boolean trim = Boolean.parseBoolean(System.getProperty("soak.trim", "true"));
-		System.out.println("soak environment:" + env + "; mmap threshold fixed by the plugin: " + NativeMemory.tune()
+		System.out.println("soak environment:" + env + "; malloc kept and reused (plugin setting): " + NativeMemory.tune()
 			+ "; malloc_trim after each: " + trim);
 		float[] px = new float[3 * size * size];
 		for (int i = 0; i < px.length; i++) px[i] = (i % 251) / 250f;

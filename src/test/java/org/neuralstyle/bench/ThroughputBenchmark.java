@@ -51,7 +51,15 @@ public final class ThroughputBenchmark {
 				Random r = new Random(size);
 				float[] px = new float[3 * size * size];
 				for (int i = 0; i < px.length; i++) px[i] = r.nextFloat();
-				int tile = TiledInference.tileSize(size, size, 32, MemoryBudget.bytes(Device.cpu(), Settings.current()));
+				int tile = Integer.getInteger("tile", TiledInference.tileSize(size, size, 32, MemoryBudget.bytes(Device.cpu(), Settings.current())));
+				// -Dcache=memory|disk|none: where exact tiling keeps the tiles' maps (default: memory up to the budget, then disk)
+				String cache = System.getProperty("cache", "auto");
+				long cacheMemory = switch (cache) {
+					case "memory" -> Long.MAX_VALUE;
+					case "disk", "none" -> 0;
+					default -> TiledInference.Room.forBudget(MemoryBudget.bytes(Device.cpu(), Settings.current()), tile, 32).memoryBytes();
+				};
+				java.nio.file.Path scratch = cache.equals("memory") || cache.equals("none") ? null : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
 				// the big sizes take minutes a run: one run, no warm-up (the smaller sizes warmed the JVM up)
 				int n = size >= 4096 ? 1 : runs;
 				double[] seconds = new double[n];
@@ -63,7 +71,8 @@ public final class ThroughputBenchmark {
 							StyleBankNetwork.Fusion.PAPER, tile, MemoryBudget.FAST_STATISTICS_SIDE, Progress.NONE);
 					}
 					else if (tile > 0) {
-						TiledInference.apply(net, px, size, size, StyleMix.single("style"), tile, Progress.NONE);
+						TiledInference.apply(net, px, size, size, null, java.util.List.of(StyleMix.single("style")), StyleBankNetwork.Fusion.PAPER, tile,
+							new TiledInference.Room(cacheMemory, scratch), Progress.NONE);
 					}
 					else {
 						try (NDManager m = manager.newSubManager()) {

@@ -269,10 +269,10 @@ class StyleBankRunnerTest {
 			if (x.getShape().get(2) * x.getShape().get(3) > limit) throw new OutOfMemoryError("simulated: whole image");
 			return REAL_WHOLE.run(net, x, masks, mixes, fusion);
 		};
-		StyleBankRunner.tiled = (net, chw, w, h, masks, mixes, fusion, tile, fast, progress) -> {
+		StyleBankRunner.tiled = (net, chw, w, h, masks, mixes, fusion, tile, room, fast, progress) -> {
 			long pixels = (long) (tile + 2 * TiledInference.MARGIN) * (tile + 2 * TiledInference.MARGIN);
 			if (pixels > limit) throw new OutOfMemoryError("simulated: " + pixels + " pixels in one pass");
-			return REAL_TILED.run(net, chw, w, h, masks, mixes, fusion, tile, fast, progress);
+			return REAL_TILED.run(net, chw, w, h, masks, mixes, fusion, tile, room, fast, progress);
 		};
 	}
 
@@ -285,11 +285,11 @@ class StyleBankRunnerTest {
 		int[] whole = (int[]) run(imp).getProcessor().getPixels();
 		TestProgress record = new TestProgress();
 		List<String> messages = record.messages;
-		simulateMemoryLimit(200 * 200); // whole image and 1024/512/256 tiles "fail"
+		simulateMemoryLimit(200 * 200); // whole image and 512/256 tiles "fail"
 		try {
 			int[] recovered = (int[]) StyleBankRunner.apply(imp, ALPHA, record).getProcessor().getPixels();
 			assertMostlyEqual(whole, recovered, "after retrying in smaller tiles");
-			assertTrue(messages.stream().anyMatch(m -> m.contains("retrying in tiles of 1024")), messages.toString());
+			assertTrue(messages.stream().anyMatch(m -> m.contains("retrying in tiles of " + TiledInference.MAX_TILE)), messages.toString());
 			assertTrue(messages.stream().anyMatch(m -> m.contains("retrying in tiles of 128")), messages.toString());
 			simulateMemoryLimit(10); // nothing fits
 			var e = assertThrows(IllegalArgumentException.class, () -> StyleBankRunner.apply(imp, ALPHA, Progress.NONE));

@@ -30,6 +30,25 @@ class MemoryBudgetTest {
 	}
 
 	@Test
+	void cpuBudgetCountsWhatTheProcessHoldsOrIsAboutTo() {
+		long none = MemoryBudget.bytes(Device.cpu(), AUTO, () -> null, 0);
+		long heapHeld = MemoryBudget.bytes(Device.cpu(), AUTO, () -> null, 3 * GB);
+		assertTrue(none >= GB, "at least 1 GB: " + none);
+		// a quarter of physical memory, less libtorch's own share: at most 1/4 of what the machine has
+		long physical = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+			.getTotalMemorySize();
+		assertEquals(Math.max(GB, physical / 4 - (MemoryBudget.NATIVE_BASE_MB << 20)), none);
+		// every byte of heap held (or of the image's copies to come) is a byte less, down to the floor
+		assertEquals(Math.max(GB, none - 3 * GB), heapHeld);
+		// the image's copies count: 28 bytes a pixel
+		long forImage = MemoryBudget.forImage(Device.cpu(), AUTO, 8192, 8192);
+		long heapNow = Runtime.getRuntime().totalMemory();
+		assertTrue(forImage <= Math.max(GB, none - 28L * 8192 * 8192 - heapNow + (64L << 20)), forImage + " vs " + none);
+		// a setting wins
+		assertEquals(2048L << 20, MemoryBudget.bytes(Device.cpu(), AUTO.withMemoryMb(2048), () -> null, 5 * GB));
+	}
+
+	@Test
 	void gpuBudgetFallsBackWhenTheQueryFails() {
 		long b = MemoryBudget.bytes(Device.gpu(), AUTO, () -> {
 			throw new IllegalStateException("No GPU device detected.");
