@@ -58,4 +58,17 @@ class LayersTest {
 			}
 		}
 	}
+
+	@Test
+	void reflectionPaddingByCopiesEqualsTheGathers() {
+		try (NDManager m = Engines.pytorch().newBaseManager()) {
+			for (int p : new int[] { 1, 4 }) {
+				NDArray x = m.randomUniform(0, 1, new ai.djl.ndarray.types.Shape(1, 5, 9, 13));
+				NDArray gathered = Layers.padAxis(Layers.padAxis(x, 3, p, p, false), 2, p, p, false);
+				NDArray copied = Layers.reflectPadCopies(x, p);
+				org.junit.jupiter.api.Assertions.assertArrayEquals(gathered.toFloatArray(), copied.toFloatArray(), "p = " + p);
+				org.junit.jupiter.api.Assertions.assertEquals(gathered.getShape(), copied.getShape());
+			}
+		}
+	}
 }
