@@ -26,8 +26,10 @@ import java.util.Map;
  * core; at the image's own borders a tile is padded exactly as the whole image is. A later pass
  * does not start from the image again: the raw maps of some layers are kept per tile
  * ({@link TileCache}, in memory or in temporary files) and the pass resumes after the last kept
- * layer below it. With the encoder's last layer and the decoder's first two kept (what fits
- * decides), the six passes cost about 1.1x one untiled pass instead of 3x; memory: one tile.
+ * layer below it. With every layer kept in memory each is computed once (plus the margins); with
+ * the encoder's last map and the decoder's first in temporary files (8192 x 8192 under -Xmx3g)
+ * the six passes cost about 1.5x one untiled pass; nothing kept, 3x. Memory: one tile and what
+ * the budget gives the kept maps.
  */
 public final class TiledInference {
 
@@ -43,8 +45,9 @@ public final class TiledInference {
 	 * The largest tile side: with its margins, every map of a tile of the paper network (at most 64
 	 * channels at full size) stays below 64 MB, the size of one of glibc's malloc heaps, so that
 	 * the maps are reused from pass to pass instead of mapped afresh ({@code nn.NativeMemory}).
-	 * Measured at 2048 x 2048 (ThroughputBenchmark -Dtile): tiles of 512 with the maps kept
-	 * 12.0 s, of 1024 21.1 s (maps of 150-300 MB, each a fresh mapping).
+	 * Measured at 2048 x 2048 (ThroughputBenchmark -Dtile -Dcache): maps kept in files, tiles of 512
+	 * 15.9-17.2 s, of 1024 21.1 s; nothing kept, 25.6 against 40.2 s (the larger tiles' maps of
+	 * 150-300 MB are each a fresh mapping).
 	 */
 	public static final int MAX_TILE = 512;
 
@@ -58,6 +61,7 @@ public final class TiledInference {
 		while (t > 64 && MemoryBudget.untiledBytes(t + 2 * MARGIN, t + 2 * MARGIN, c1) > budget) t /= 2;
 		return t;
 	}
+
 	/**
 	 * Where exact tiling may keep the tiles' intermediate maps ({@link TileCache}): native memory
 	 * up to {@code memoryBytes}, then temporary files in {@code scratch} (null: memory only; what
