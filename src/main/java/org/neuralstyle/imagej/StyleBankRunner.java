@@ -83,13 +83,13 @@ public final class StyleBankRunner {
 		Device device = Engines.device(request.device());
 		StyleBankNetwork net = ModelCache.network(request.model(), device, request.settings().half().on(device));
 		StyleMix mix = StyleMix.parse(request.style(), net.model());
-		long budget = MemoryBudget.forImage(device, request.settings(), source.getWidth(), source.getHeight());
-		int tile = TiledInference.tileSize(source.getWidth(), source.getHeight(), net.model().channels()[0], budget);
+		int w = source.getWidth(), h = source.getHeight();
+		long budget = MemoryBudget.forImage(device, request.settings(), w, h);
+		int tile = TiledInference.tileSize(w, h, net.model().channels()[0], budget);
 		boolean fast = request.settings().tiling() == EngineSettings.Tiling.FAST;
 		int n = source.getStackSize();
 		ImageStack in = source.getStack();
-		ImageStack out = new ImageStack(source.getWidth(), source.getHeight());
-		int w = source.getWidth(), h = source.getHeight();
+		ImageStack out = new ImageStack(w, h);
 		for (int i = 1; i <= n; i++) {
 			progress.checkCancelled();
 			progress.report(i - 1, n, "Stylizing " + (n > 1 ? "slice " + i + "/" + n + " " : "") + "with " + mix.label());

@@ -14,8 +14,8 @@ import java.util.function.Supplier;
  * whole process's share) after what the process already holds or is about to: the Java heap
  * committed now, the image's Java copies still to be made ({@value #COPY_BYTES_PER_PIXEL} bytes a
  * pixel, {@link #forImage}) and libtorch's own resident size ({@value #NATIVE_BASE_MB} MB: code,
- * threads, weights); at least 1 GB. On 24 GB with {@code -Xmx3g}, an 8192 x 8192 image gets about
- * 2.8 GB, and the process stays near 6 GB. On a CUDA device, {@value #GPU_FREE_FRACTION} of the device's free memory as CUDA
+ * threads, weights); at least 1 GB. On 24 GB with {@code -Xmx3g}, an 8192 x 8192 plane ran in 5.2 GB
+ * peak RSS (ColdBenchmark, README "Big images"). On a CUDA device, {@value #GPU_FREE_FRACTION} of the device's free memory as CUDA
  * reports it (DJL's {@code CudaUtils.getGpuMemory}), or {@value #GPU_FALLBACK_MB} MB when that
  * query fails.
  */
@@ -32,7 +32,7 @@ public final class MemoryBudget {
 
 	/** Java heap bytes per pixel for an RGB plane's copies (float input and output, the result's ints). */
 	public static final long COPY_BYTES_PER_PIXEL = 28;
-	/** libtorch's resident size besides the maps (measured 350-450 MB after loading a model). */
+	/** An allowance for libtorch's resident size besides the maps (code, thread pools, weights). */
 	public static final long NATIVE_BASE_MB = 512;
 
 	/** The budget for a pass on {@code device}. */

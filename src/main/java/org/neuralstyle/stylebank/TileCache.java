@@ -36,7 +36,7 @@ final class TileCache implements AutoCloseable {
 	private NDManager memory; // made at the first put, on the maps' device
 	private final int maxSide;
 	private final Path dir;
-	private final Map<Integer, NDArray[]> arrays = new HashMap<>();
+	private final Map<Integer, NDArray> arrays = new HashMap<>(); // in memory: per layer, all tiles in one array
 	private final Map<Integer, FileChannel> files = new HashMap<>();
 	private final Map<Integer, long[][]> index = new HashMap<>(); // per layer and tile: offset, then the shape
 	private final Map<Integer, Long> ends = new HashMap<>();
@@ -183,9 +183,9 @@ final class TileCache implements AutoCloseable {
 			if (memory == null) memory = Engines.pytorch().newBaseManager(raw.getDevice());
 			int scale = Layer.NORMALISED.get(layer).scale();
 			long most = (maxSide + scale - 1) / scale;
-			NDArray[] held = arrays.computeIfAbsent(layer, k -> new NDArray[] { memory.create(new Shape(tiles, shape[1], most, most)) });
+			NDArray held = arrays.computeIfAbsent(layer, k -> memory.create(new Shape(tiles, shape[1], most, most)));
 			if (shape[2] > most || shape[3] > most) throw new IllegalStateException("tile " + tile + " larger than " + maxSide);
-			held[0].set(new NDIndex(tile + ", :, 0:" + shape[2] + ", 0:" + shape[3]), raw.get(0));
+			held.set(new NDIndex(tile + ", :, 0:" + shape[2] + ", 0:" + shape[3]), raw.get(0));
 			index.computeIfAbsent(layer, k -> new long[tiles][])[tile] = shape;
 			return;
 		}
@@ -218,7 +218,7 @@ final class TileCache implements AutoCloseable {
 	NDArray get(int layer, int tile, NDManager into) {
 		if (inMemory) {
 			long[] shape = index.get(layer)[tile];
-			NDArray view = arrays.get(layer)[0].get(tile + ":" + (tile + 1) + ", :, 0:" + shape[2] + ", 0:" + shape[3]);
+			NDArray view = arrays.get(layer).get(tile + ":" + (tile + 1) + ", :, 0:" + shape[2] + ", 0:" + shape[3]);
 			view.attach(into); // a view: the caller may close it
 			return view;
 		}
@@ -246,8 +246,8 @@ final class TileCache implements AutoCloseable {
 
 	/** Frees a layer no later pass needs. */
 	void drop(int layer) {
-		NDArray[] held = arrays.remove(layer);
-		if (held != null) held[0].close();
+		NDArray held = arrays.remove(layer);
+		if (held != null) held.close();
 		if (inMemory) index.remove(layer);
 		FileChannel ch = files.remove(layer);
 		if (ch != null) {

@@ -58,7 +58,20 @@ class TileCacheTest {
 			List<StyleMix> mix = List.of(StyleMix.parse("alpha", model));
 			float[] none = TiledInference.apply(net, x, w, h, null, mix, StyleBankNetwork.Fusion.PAPER, tile, new TiledInference.Room(0, null), Progress.NONE);
 			float[] memory = TiledInference.apply(net, x, w, h, null, mix, StyleBankNetwork.Fusion.PAPER, tile, TiledInference.Room.MEMORY, Progress.NONE);
-			float[] files = TiledInference.apply(net, x, w, h, null, mix, StyleBankNetwork.Fusion.PAPER, tile, new TiledInference.Room(0, scratch), Progress.NONE);
+			List<String> said = new java.util.ArrayList<>();
+			Progress record = new Progress() {
+				@Override
+				public void report(int done, int total, String message) {
+					said.add(message);
+				}
+
+				@Override
+				public boolean isCancelled() {
+					return false;
+				}
+			};
+			float[] files = TiledInference.apply(net, x, w, h, null, mix, StyleBankNetwork.Fusion.PAPER, tile, new TiledInference.Room(0, scratch), record);
+			assertTrue(said.stream().anyMatch(m -> m.contains("in temporary files")), "no room in memory: the maps went to files " + said.subList(0, 2));
 			double dm = 0, df = 0;
 			for (int i = 0; i < none.length; i++) {
 				dm = Math.max(dm, Math.abs(memory[i] - none[i]));
@@ -77,6 +90,7 @@ class TileCacheTest {
 		int w = 200, h = 150;
 		float[] x = TiledInferenceTest.image(w, h, 4);
 		AtomicInteger reports = new AtomicInteger();
+		AtomicInteger filesAtCancel = new AtomicInteger(-1);
 		Progress cancelMidway = new Progress() {
 			@Override
 			public void report(int done, int total, String message) {
@@ -85,7 +99,16 @@ class TileCacheTest {
 
 			@Override
 			public boolean isCancelled() {
-				return reports.get() > 20; // in the third or fourth pass, with files written
+				// 12 tiles a pass: the first report says where the maps go, then the third pass (whose maps are kept) is under way
+				if (reports.get() <= 30) return false;
+				// the cache's folder (its files are unlinked as soon as they are open, as DELETE_ON_CLOSE does on Linux)
+				try (var all = Files.list(scratch)) {
+					filesAtCancel.set((int) all.filter(d -> d.getFileName().toString().startsWith("neuralstyle-tiles-")).count());
+				}
+				catch (java.io.IOException e) {
+					throw new java.io.UncheckedIOException(e);
+				}
+				return true;
 			}
 		};
 		try (StyleBankNetwork net = new StyleBankNetwork(model, Device.cpu())) {
@@ -93,6 +116,7 @@ class TileCacheTest {
 			assertThrows(Progress.CancelledException.class, () -> TiledInference.apply(net, x, w, h, null, mix, StyleBankNetwork.Fusion.PAPER, 64,
 				new TiledInference.Room(0, scratch), cancelMidway));
 		}
+		assertEquals(1, filesAtCancel.get(), "the temporary tile folder existed when the user cancelled");
 		try (var left = Files.list(scratch)) {
 			assertEquals(0, left.count(), "temporary tile files removed after a cancel");
 		}
