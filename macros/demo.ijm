@@ -7,7 +7,7 @@
 //                              The Great Wave; the rest keeps its original pixels
 //   chelsea-default-STYLE.png  StyleBank with the default model shipped in the plugin, one per style
 //   chelsea-default-regions.png the default model's styles per region (StyleBank Eq. 6, region-aware)
-// The offline network has random weights: expect colours and brush texture, not the quality of
+// The offline network has no trained weights: expect the painting's palette and brush strokes, not the quality of
 // a trained VGG (see README, "Gatys" and "The default model").
 // One optional argument, iterations=N (default 100), for a quicker look (the tests use 10).
 iterations = 100;

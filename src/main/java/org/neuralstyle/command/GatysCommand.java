@@ -43,7 +43,7 @@ public class GatysCommand extends StyleCommand {
 	@Parameter(label = "Tile size (pixels, 0 = automatic by the memory budget)", min = "0", required = false, persist = false)
 	private int tile = 0;
 
-	@Parameter(label = "Network", choices = { "auto", "vgg19", "vgg16", "offline" }, required = false, persist = false)
+	@Parameter(label = "Network", choices = { "auto", "vgg19", "vgg16", "offline", "random-vgg" }, required = false, persist = false)
 	private String network = "auto";
 
 	@Parameter(label = "Download missing VGG weights", required = false, persist = false)

@@ -10,6 +10,7 @@ import ij.gui.Roi;
 import ij.macro.Interpreter;
 import ij.plugin.PlugIn;
 
+import org.neuralstyle.gatys.FeatureNetworks;
 import org.neuralstyle.gatys.VggWeights;
 import org.neuralstyle.imagej.GatysRunner;
 import org.neuralstyle.imagej.Options;
@@ -42,7 +43,8 @@ public class GatysPlugin implements PlugIn {
 		{ "style", "The style image (an open image; the current image is the content)." },
 		{ "style2", "Optional second style image, blended with the first by style_weights." },
 		{ "style_weights", "Blend of the style images, e.g. 0.7,0.3 (empty = equal)." },
-		{ "network", "auto (VGG-19 if installed, else the offline random network), vgg19, vgg16 or offline (lower quality)." },
+		{ "network", "auto (VGG-19 if installed, else the offline network), vgg19, vgg16, offline (random filters on an image "
+			+ "pyramid, no trained weights) or random-vgg (the earlier offline network)." },
 		{ "download", "Allow downloading the chosen VGG weights (about 550 MB) if they are missing. Or use Get VGG Weights." },
 		{ "iterations", "Optimisation steps; each is one forward and backward pass through VGG (about 2.6 s at 512 pixels on 2 cores)." },
 		{ "size", "Long side of the result in pixels; the content image is scaled to it." },
@@ -121,9 +123,9 @@ public class GatysPlugin implements PlugIn {
 			gd.addChoice("style", t, t[t.length > 1 && t[0].equals(content.getTitle()) ? 1 : 0]);
 			gd.addChoice("style2", t2.toArray(new String[0]), "none");
 			gd.addStringField("style_weights", last("style_weights", ""), 12);
-			gd.addChoice("network", new String[] { "auto", "vgg19", "vgg16", "offline" }, Prefs.get(PREF + "network", "auto"));
-			gd.addMessage(pretrained ? "VGG-19 weights: installed" : "No VGG weights installed: 'auto' uses the offline random network "
-				+ "(lower quality).\nChoose vgg19 and tick download to fetch them (about 548 MB) into " + engine.modelsFolder());
+			gd.addChoice("network", FeatureNetworks.CHOICES, Prefs.get(PREF + "network", "auto"));
+			gd.addMessage(pretrained ? "VGG-19 weights: installed" : "No VGG weights installed: 'auto' uses the offline random-filter "
+				+ "network (no trained weights).\nChoose vgg19 and tick download to fetch them (about 548 MB) into " + engine.modelsFolder());
 			gd.addCheckbox("download", false);
 			gd.addNumericField("iterations", last("iterations", Prefs.get(PREF + "iterations", 200)), 0);
 			gd.addNumericField("size", last("size", Prefs.get(PREF + "size", 384)), 0, 6, "pixels (long side of the result)");

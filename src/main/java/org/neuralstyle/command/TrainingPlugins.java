@@ -169,7 +169,7 @@ public class TrainingPlugins implements PlugIn {
 		}
 		if (!arg.equals("styles")) {
 			gd.addStringField("more", Prefs.get(PREF + arg + ".more", ""), 40);
-			gd.addMessage("more: further settings as key=value (see README), e.g. lr=0.01 style_weight=1e5 t=2 lambda=1");
+			gd.addMessage("more: further settings as key=value (see README), e.g. lr=0.01 style_weight=200 t=2 lambda=1");
 		}
 		gd.addHelp(Help.html(title, fields(arg), "Training StyleBank models"));
 		gd.showDialog();

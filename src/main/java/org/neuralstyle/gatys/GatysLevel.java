@@ -6,9 +6,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
 import org.neuralstyle.nn.Autograd;
+import org.neuralstyle.nn.FeatureNetwork;
 import org.neuralstyle.nn.Losses;
 import org.neuralstyle.nn.Scalars;
-import org.neuralstyle.nn.Vgg;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,11 +17,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-import static org.neuralstyle.gatys.GatysOptimizer.pools;
 
 /** The loss of one image (a level's whole image or a tile's crop) with its gradient: content targets and masks of that crop. */
 final class GatysLevel implements AutoCloseable {
-	final Vgg vgg;
+	final FeatureNetwork net;
 	final Autograd.Session session;
 	final Set<String> layers;
 	final GatysSettings s;
@@ -30,6 +29,9 @@ final class GatysLevel implements AutoCloseable {
 	final Map<String, NDArray> contentTargets = new HashMap<>();
 	/** Per style layer: the blended Gram target (no regions) or one target per region (null: the region is not in this crop). */
 	final Map<String, List<NDArray>> styleTargets = new HashMap<>();
+	/** The factor of each content term and of each style target's term ({@link FeatureNetwork#termScale}). */
+	final Map<String, Double> contentScales = new HashMap<>();
+	final Map<String, double[]> styleScales = new HashMap<>();
 	/** Per style layer: the region masks at that layer's resolution. */
 	final Map<String, List<NDArray>> layerMasks = new HashMap<>();
 	final boolean guided;
@@ -39,20 +41,23 @@ final class GatysLevel implements AutoCloseable {
 	 * @param masks        region masks at w x h (empty: no regions)
 	 * @param regionStyles each region's style image index
 	 */
-	GatysLevel(Vgg vgg, Autograd.Session session, Set<String> layers, GatysSettings s, float[] content, int w, int h, StyleGrams grams,
+	GatysLevel(FeatureNetwork net, Autograd.Session session, Set<String> layers, GatysSettings s, float[] content, int w, int h, StyleGrams grams,
 		List<float[]> masks, List<Integer> regionStyles)
 	{
-		this.vgg = vgg;
+		this.net = net;
 		this.session = session;
 		this.layers = layers;
 		this.s = s;
 		this.w = w;
 		this.h = h;
 		this.guided = !masks.isEmpty();
-		this.manager = org.neuralstyle.nn.Engines.pytorch().newBaseManager(vgg.device());
+		this.manager = org.neuralstyle.nn.Engines.pytorch().newBaseManager(net.device());
 		NDArray c = manager.create(content, new Shape(1, 3, h, w));
-		Map<String, NDArray> cf = vgg.features(c, Set.copyOf(s.contentLayers()));
-		for (String l : s.contentLayers()) contentTargets.put(l, cf.get(l));
+		Map<String, NDArray> cf = net.features(c, Set.copyOf(s.contentLayers()));
+		for (String l : s.contentLayers()) {
+			contentTargets.put(l, cf.get(l));
+			contentScales.put(l, FeatureNetwork.termScale(net, cf.get(l)));
+		}
 		boolean[] present = new boolean[masks.size()];
 		for (int r = 0; r < masks.size(); r++) for (float v : masks.get(r)) present[r] |= v > 0;
 		for (String l : s.styleLayers().keySet()) {
@@ -60,11 +65,14 @@ final class GatysLevel implements AutoCloseable {
 			if (!guided) t.add(grams.blended.get(l));
 			else for (int r = 0; r < masks.size(); r++) t.add(present[r] ? grams.perStyle.get(regionStyles.get(r)).get(l) : null);
 			styleTargets.put(l, t);
+			double[] scales = new double[t.size()];
+			for (int r = 0; r < scales.length; r++) scales[r] = t.get(r) == null ? 0 : FeatureNetwork.termScale(net, t.get(r));
+			styleScales.put(l, scales);
 		}
 		if (guided) {
 			for (String l : s.styleLayers().keySet()) {
 				List<NDArray> ms = new ArrayList<>();
-				for (float[] m : masks) ms.add(Losses.poolMask(manager.create(m, new Shape(1, 1, h, w)), pools(l)));
+				for (float[] m : masks) ms.add(Losses.poolMask(manager.create(m, new Shape(1, 1, h, w)), net.poolings(l)));
 				layerMasks.put(l, ms);
 			}
 		}
@@ -74,9 +82,11 @@ final class GatysLevel implements AutoCloseable {
 		try (NDManager m = manager.newSubManager(); GradientCollector gc = session.collector()) {
 			NDArray img = m.create(x, new Shape(1, 3, h, w));
 			img.setRequiresGradient(true);
-			Map<String, NDArray> f = vgg.features(img, layers);
+			Map<String, NDArray> f = net.features(img, layers);
 			NDArray content = m.zeros(new Shape());
-			for (String l : s.contentLayers()) content = content.add(Losses.content(f.get(l), contentTargets.get(l)));
+			for (String l : s.contentLayers()) {
+				content = content.add(Scalars.times(Losses.content(f.get(l), contentTargets.get(l)), contentScales.get(l)));
+			}
 			NDArray style = m.zeros(new Shape());
 			for (var e : s.styleLayers().entrySet()) {
 				String l = e.getKey();
@@ -84,7 +94,7 @@ final class GatysLevel implements AutoCloseable {
 				for (int r = 0; r < targets.size(); r++) {
 					if (targets.get(r) == null) continue; // a region outside this tile
 					NDArray g = Losses.gram(f.get(l), guided ? layerMasks.get(l).get(r) : null);
-					style = style.add(Scalars.times(Losses.style(g, targets.get(r)), e.getValue()));
+					style = style.add(Scalars.times(Losses.style(g, targets.get(r)), e.getValue() * styleScales.get(l)[r]));
 				}
 			}
 			NDArray tv = Losses.totalVariation(img);

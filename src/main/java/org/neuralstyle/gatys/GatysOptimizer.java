@@ -1,5 +1,6 @@
 package org.neuralstyle.gatys;
 
+import org.neuralstyle.nn.FeatureNetwork;
 import org.neuralstyle.nn.Losses;
 import org.neuralstyle.nn.Scalars;
 import ai.djl.ndarray.NDArray;
@@ -11,7 +12,6 @@ import org.neuralstyle.Progress;
 import org.neuralstyle.image.Colour;
 import org.neuralstyle.image.Resize;
 import org.neuralstyle.nn.Autograd;
-import org.neuralstyle.nn.Vgg;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -67,30 +67,31 @@ public final class GatysOptimizer {
 	 * image with the soft outside mask (1 - sum of masks). No memory budget: tiles only when
 	 * settings.tile asks for them.
 	 */
-	public static Result run(Vgg vgg, float[] content, int cw, int ch, List<StyleImage> styles, List<Region> regions,
+	public static Result run(FeatureNetwork net, float[] content, int cw, int ch, List<StyleImage> styles, List<Region> regions,
 		boolean keepOutside, GatysSettings s, Progress progress, Preview preview)
 	{
-		return run(vgg, content, cw, ch, styles, regions, keepOutside, s, progress, preview, Long.MAX_VALUE);
+		return run(net, content, cw, ch, styles, regions, keepOutside, s, progress, preview, Long.MAX_VALUE);
 	}
 
 	/**
 	 * As above with an explicit memory budget in bytes: a level whose estimated optimisation
 	 * memory ({@link Tiles#optimiseBytes}) exceeds it is optimised in tiles when settings.tile is 0.
 	 */
-	public static Result run(Vgg vgg, float[] content, int cw, int ch, List<StyleImage> styles, List<Region> regions,
+	public static Result run(FeatureNetwork net, float[] content, int cw, int ch, List<StyleImage> styles, List<Region> regions,
 		boolean keepOutside, GatysSettings s, Progress progress, Preview preview, long memoryBudget)
 	{
 		if (styles.isEmpty()) throw new IllegalArgumentException("at least one style image is needed");
+		if (!s.layersResolved()) throw new IllegalArgumentException("no content or style layers: GatysSettings.withNetworkDefaults fills them in");
 		for (Region r : regions) {
 			if (r.style < 0 || r.style >= styles.size()) throw new IllegalArgumentException("region style index out of range");
 			if (r.mask.length != cw * ch) throw new IllegalArgumentException("region mask size does not match the content image");
 		}
 		try (Autograd.Session session = Autograd.begin("a Gatys style transfer")) {
-			return optimise(session, vgg, content, cw, ch, styles, regions, keepOutside, s, progress, preview, memoryBudget);
+			return optimise(session, net, content, cw, ch, styles, regions, keepOutside, s, progress, preview, memoryBudget);
 		}
 	}
 
-	private static Result optimise(Autograd.Session session, Vgg vgg, float[] content0, int cw, int ch, List<StyleImage> styles0,
+	private static Result optimise(Autograd.Session session, FeatureNetwork net, float[] content0, int cw, int ch, List<StyleImage> styles0,
 		List<Region> regions0, boolean keepOutside, GatysSettings s, Progress progress, Preview preview, long budget)
 	{
 		int[] out = outputSize(cw, ch, s.size());
@@ -123,7 +124,7 @@ public final class GatysOptimizer {
 			double scale = Math.pow(0.5, s.levels() - 1 - level);
 			int lw = Math.max(16, (int) Math.round(w * scale)), lh = Math.max(16, (int) Math.round(h * scale));
 			sizes[level] = new int[] { lw, lh };
-			int tile = Tiles.tileFor(vgg, layers, lw, lh, s.tile(), budget);
+			int tile = Tiles.tileFor(net, layers, lw, lh, s.tile(), budget);
 			if (tile > 0 && Tiles.grid(lw, lh, tile, 0).size() == 1) tile = 0; // at most 1.25 tiles: one piece, untiled
 			int sweeps = tile == 0 ? 1 : Tiles.sweeps(s.iterations());
 			List<List<Tiles.Tile>> levelPlan = new ArrayList<>();
@@ -153,7 +154,7 @@ public final class GatysOptimizer {
 			for (float[] m : masks) levelMasks.add(Resize.area(m, 1, w, h, lw, lh));
 			List<List<Tiles.Tile>> levelPlan = plan.get(level);
 			boolean tiled = levelPlan.size() > 1 || levelPlan.get(0).size() > 1;
-			try (StyleGrams grams = new StyleGrams(vgg, s, styles, lw, lh, budget, progress)) {
+			try (StyleGrams grams = new StyleGrams(net, s, styles, lw, lh, budget, progress)) {
 				for (int k = 0; k < levelPlan.size() && !cancelled; k++) {
 					List<Tiles.Tile> grid = levelPlan.get(k);
 					int iterations = Tiles.sweepIterations(s.iterations(), levelPlan.size(), k);
@@ -168,7 +169,7 @@ public final class GatysOptimizer {
 						float[] weights = Tiles.weights(t);
 						String where = (s.levels() > 1 ? "level " + (level + 1) + "/" + s.levels() + ", " : "")
 							+ (tiled ? "sweep " + (k + 1) + "/" + levelPlan.size() + ", tile " + (i + 1) + "/" + grid.size() + ", " : "");
-						try (GatysLevel lv = new GatysLevel(vgg, session, layers, s, Tiles.crop(c, 3, lw, lh, t), tw, th, grams, tileMasks,
+						try (GatysLevel lv = new GatysLevel(net, session, layers, s, Tiles.crop(c, 3, lw, lh, t), tw, th, grams, tileMasks,
 							regionStyles))
 						{
 							Objective f = lv::evaluate;
@@ -275,8 +276,4 @@ public final class GatysOptimizer {
 		return out;
 	}
 
-	/** The layer's block (number of poolings before it) from its name, e.g. relu3_1 -> 2. */
-	static int pools(String layer) {
-		return Integer.parseInt(layer.substring(layer.indexOf(layer.startsWith("relu") ? "relu" : "conv") + 4, layer.indexOf('_'))) - 1;
-	}
 }

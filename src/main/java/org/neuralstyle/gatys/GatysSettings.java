@@ -1,5 +1,7 @@
 package org.neuralstyle.gatys;
 
+import org.neuralstyle.nn.FeatureNetwork;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,8 +41,9 @@ public record GatysSettings(
 	public enum ColourMode { NONE, LUMINANCE, MATCH }
 
 	public GatysSettings {
-		if (contentLayers == null || contentLayers.isEmpty()) throw new IllegalArgumentException("at least one content layer");
-		if (styleLayers == null || styleLayers.isEmpty()) throw new IllegalArgumentException("at least one style layer");
+		// empty layer lists: the feature network's defaults, filled in by withNetworkDefaults
+		if (contentLayers == null) contentLayers = List.of();
+		if (styleLayers == null) styleLayers = Map.of();
 		contentLayers = List.copyOf(contentLayers);
 		// insertion order kept: the style terms are summed in this order, and Map.copyOf's order changes between JVMs
 		styleLayers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(styleLayers));
@@ -72,8 +75,9 @@ public record GatysSettings(
 
 	/**
 	 * Defaults for a pretrained VGG (style weight 1e6 and content weight 1, the usual values
-	 * for this normalisation) or for the offline random network, whose features have another
-	 * scale (style 1e5, tv 0.5: chosen by eye on chelsea.png with starry_night.jpg at 200 px).
+	 * for this normalisation) or for the random-weight VGG (network=random-vgg), whose features
+	 * have another scale (style 1e5, tv 0.5: chosen by eye on chelsea.png with starry_night.jpg
+	 * at 200 px).
 	 */
 	public static GatysSettings defaults(boolean pretrained) {
 		Map<String, Double> layers = new LinkedHashMap<>();
@@ -95,10 +99,38 @@ public record GatysSettings(
 		}
 	}
 
-	/** NaN loss weights mean "the default for this network": filled in here. */
-	public GatysSettings withNetworkDefaults(boolean pretrained) {
-		GatysSettings d = defaults(pretrained);
-		return new GatysSettings(contentLayers, styleLayers, Double.isNaN(contentWeight) ? d.contentWeight : contentWeight,
+	/**
+	 * Defaults for a feature network: {@link #defaults(boolean)} for VGG (pretrained or random);
+	 * for the offline pyramid ({@link FeatureNetwork#relativeLosses()}: every term relative to its
+	 * target) its own layers, style weight 1e3 and total variation 0.5 (chosen by comparison, see
+	 * the README's "The offline feature network").
+	 */
+	public static GatysSettings defaults(FeatureNetwork net) {
+		if (!net.relativeLosses()) return defaults(net.isPretrained());
+		FeatureNetwork.DefaultLayers l = net.gatysLayers();
+		Map<String, Double> layers = new LinkedHashMap<>();
+		for (String x : l.style()) layers.put(x, 1.0 / l.style().size());
+		GatysSettings d = defaults(false);
+		return new GatysSettings(l.content(), layers, 1, PYRAMID_STYLE_WEIGHT, PYRAMID_TV_WEIGHT, d.method, d.learningRate, d.history,
+			d.iterations, d.size, d.styleScale, d.init, d.initBlend, d.seed, d.levels, d.colour, d.previewEvery, d.tile);
+	}
+
+	static final double PYRAMID_STYLE_WEIGHT = 1e3;
+	static final double PYRAMID_TV_WEIGHT = 0.5;
+
+	/** Whether the layers are given (not left to the network's defaults). */
+	public boolean layersResolved() {
+		return !contentLayers.isEmpty() && !styleLayers.isEmpty();
+	}
+
+	/** NaN loss weights and empty layer lists mean "the default for this network": filled in here. */
+	public GatysSettings withNetworkDefaults(FeatureNetwork net) {
+		GatysSettings d = defaults(net);
+		List<String> cl = contentLayers.isEmpty() ? d.contentLayers : contentLayers;
+		Map<String, Double> sl = styleLayers.isEmpty() ? d.styleLayers : styleLayers;
+		for (String l : cl) net.poolings(l); // an unknown layer: a message naming the network's layers
+		for (String l : sl.keySet()) net.poolings(l);
+		return new GatysSettings(cl, sl, Double.isNaN(contentWeight) ? d.contentWeight : contentWeight,
 			Double.isNaN(styleWeight) ? d.styleWeight : styleWeight, Double.isNaN(tvWeight) ? d.tvWeight : tvWeight, method,
 			learningRate, history, iterations, size, styleScale, init, initBlend, seed, levels, colour, previewEvery, tile);
 	}

@@ -7,9 +7,9 @@ import ai.djl.ndarray.types.Shape;
 import org.neuralstyle.Progress;
 import org.neuralstyle.gatys.GatysOptimizer.StyleImage;
 import org.neuralstyle.image.Resize;
+import org.neuralstyle.nn.FeatureNetwork;
 import org.neuralstyle.nn.Losses;
 import org.neuralstyle.nn.Scalars;
-import org.neuralstyle.nn.Vgg;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.neuralstyle.gatys.GatysOptimizer.outputSize;
-import static org.neuralstyle.gatys.GatysOptimizer.pools;
 
 /**
  * The style Gram targets of one level, computed once from each style image at the style
@@ -30,14 +29,14 @@ final class StyleGrams implements AutoCloseable {
 	final List<Map<String, NDArray>> perStyle = new ArrayList<>();
 	final Map<String, NDArray> blended = new HashMap<>();
 
-	StyleGrams(Vgg vgg, GatysSettings s, List<StyleImage> styles, int w, int h, long budget, Progress progress) {
-		this.manager = org.neuralstyle.nn.Engines.pytorch().newBaseManager(vgg.device());
+	StyleGrams(FeatureNetwork net, GatysSettings s, List<StyleImage> styles, int w, int h, long budget, Progress progress) {
+		this.manager = org.neuralstyle.nn.Engines.pytorch().newBaseManager(net.device());
 		try {
 			for (StyleImage st : styles) {
 				int[] sz = outputSize(st.width(), st.height(), (int) Math.max(16, Math.round(Math.max(w, h) * s.styleScale())));
 				float[] rgb = Resize.area(st.rgb(), 3, st.width(), st.height(), sz[0], sz[1]);
-				int tile = Tiles.tileFor(vgg, s.styleLayers().keySet(), sz[0], sz[1], 0, budget);
-				perStyle.add(tile == 0 ? grams(vgg, s, rgb, sz[0], sz[1]) : tiledGrams(vgg, s, rgb, sz[0], sz[1], tile, progress));
+				int tile = Tiles.tileFor(net, s.styleLayers().keySet(), sz[0], sz[1], 0, budget);
+				perStyle.add(tile == 0 ? grams(net, s, rgb, sz[0], sz[1]) : tiledGrams(net, s, rgb, sz[0], sz[1], tile, progress));
 			}
 			double sum = styles.stream().mapToDouble(StyleImage::weight).sum();
 			for (String l : s.styleLayers().keySet()) {
@@ -55,9 +54,9 @@ final class StyleGrams implements AutoCloseable {
 		}
 	}
 
-	private Map<String, NDArray> grams(Vgg vgg, GatysSettings s, float[] rgb, int w, int h) {
+	private Map<String, NDArray> grams(FeatureNetwork net, GatysSettings s, float[] rgb, int w, int h) {
 		try (NDManager tmp = manager.newSubManager()) {
-			Map<String, NDArray> f = vgg.features(tmp.create(rgb, new Shape(1, 3, h, w)), s.styleLayers().keySet());
+			Map<String, NDArray> f = net.features(tmp.create(rgb, new Shape(1, 3, h, w)), s.styleLayers().keySet());
 			Map<String, NDArray> g = new HashMap<>();
 			for (String l : s.styleLayers().keySet()) {
 				NDArray gram = Losses.gram(f.get(l), null);
@@ -73,7 +72,7 @@ final class StyleGrams implements AutoCloseable {
 	 * the network's 16-pixel pooling grid), divided by C x all positions: the whole image's
 	 * Gram up to the features within a receptive field of a tile's inner edges.
 	 */
-	private Map<String, NDArray> tiledGrams(Vgg vgg, GatysSettings s, float[] rgb, int w, int h, int tile, Progress progress) {
+	private Map<String, NDArray> tiledGrams(FeatureNetwork net, GatysSettings s, float[] rgb, int w, int h, int tile, Progress progress) {
 		Map<String, NDArray> sums = new HashMap<>();
 		Map<String, Long> counts = new HashMap<>();
 		List<Tiles.Tile> grid = Tiles.grid(w, h, tile, 0);
@@ -82,10 +81,10 @@ final class StyleGrams implements AutoCloseable {
 			Tiles.Tile t = grid.get(i);
 			try (NDManager tmp = manager.newSubManager()) {
 				NDArray crop = tmp.create(Tiles.crop(rgb, 3, w, h, t), new Shape(1, 3, t.cropHeight(), t.cropWidth()));
-				Map<String, NDArray> f = vgg.features(crop, s.styleLayers().keySet());
+				Map<String, NDArray> f = net.features(crop, s.styleLayers().keySet());
 				for (String l : s.styleLayers().keySet()) {
 					NDArray fl = f.get(l);
-					int p = pools(l);
+					int p = net.poolings(l);
 					long fh = fl.getShape().get(2), fw = fl.getShape().get(3);
 					long y0 = (t.y0() - t.cy0()) >> p, x0 = (t.x0() - t.cx0()) >> p;
 					long y1 = Math.min(fh, (t.y1() - t.cy0()) >> p), x1 = Math.min(fw, (t.x1() - t.cx0()) >> p);

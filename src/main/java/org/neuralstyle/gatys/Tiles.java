@@ -1,6 +1,6 @@
 package org.neuralstyle.gatys;
 
-import org.neuralstyle.nn.Vgg;
+import org.neuralstyle.nn.FeatureNetwork;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +39,8 @@ public final class Tiles {
 	 * to the deepest layer used (the forward maps kept for the backward pass, their gradients and
 	 * about one transient of the same size).
 	 */
-	public static long optimiseBytes(Vgg vgg, Set<String> layers, int w, int h) {
-		return 3 * 4 * vgg.activationFloats(w, h, layers) + 64L * w * h;
+	public static long optimiseBytes(FeatureNetwork net, Set<String> layers, int w, int h) {
+		return 3 * 4 * net.activationFloats(w, h, layers) + 64L * w * h;
 	}
 
 	/** The largest crop a core tile of side {@code tile} can have (slivers are merged: cores up to 1.25 x tile). */
@@ -53,11 +53,11 @@ public final class Tiles {
 	 * and the estimate fits {@code budget}, or when the image is not larger than the requested
 	 * tile; else the requested side, or the largest of 2048, 1024, ... 64 whose largest crop fits.
 	 */
-	public static int tileFor(Vgg vgg, Set<String> layers, int w, int h, int requested, long budget) {
+	public static int tileFor(FeatureNetwork net, Set<String> layers, int w, int h, int requested, long budget) {
 		if (requested > 0) return Math.max(w, h) > requested ? requested : 0;
-		if (optimiseBytes(vgg, layers, w, h) <= budget) return 0;
+		if (optimiseBytes(net, layers, w, h) <= budget) return 0;
 		int t = 2048;
-		while (t > 64 && (t >= Math.max(w, h) || optimiseBytes(vgg, layers, largestCrop(t), largestCrop(t)) > budget)) t /= 2;
+		while (t > 64 && (t >= Math.max(w, h) || optimiseBytes(net, layers, largestCrop(t), largestCrop(t)) > budget)) t /= 2;
 		return t;
 	}
 

@@ -13,6 +13,7 @@ import org.neuralstyle.gatys.GatysSettings;
 import org.neuralstyle.image.RegionMasks;
 import org.neuralstyle.nn.EngineSettings;
 import org.neuralstyle.nn.Engines;
+import org.neuralstyle.nn.FeatureNetwork;
 import org.neuralstyle.nn.MemoryBudget;
 import org.neuralstyle.nn.Vgg;
 
@@ -41,8 +42,9 @@ public final class GatysRunner {
 		 * result), content_weight, style_weight, tv_weight (empty: the network's default), optimizer
 		 * (lbfgs|adam), learning_rate (0.02, Adam), history (10, L-BFGS), init (content|noise|blend),
 		 * noise (0.5: the noise fraction of blend), seed (0), levels (1: coarse-to-fine levels), colour
-		 * (none|luminance|match), style_scale (1), style_layers (relu1_1,...,relu5_1), content_layers
-		 * (relu4_2), preview (0: every N iterations), network (auto|vgg19|vgg16|offline), pooling
+		 * (none|luminance|match), style_scale (1), style_layers and content_layers (empty: the
+		 * network's: VGG relu1_1,...,relu5_1 and relu4_2; offline scale1,...,scale5 and scale3), preview
+		 * (0: every N iterations), network (auto|vgg19|vgg16|offline|random-vgg), pooling
 		 * (default|max|average), tile (0: automatic), style_weights (the blend of the style images),
 		 * styles (ROI_NAME:N), outside (content|keep), feather (4), download (false), device. Doors
 		 * add where the content, style images and regions come from.
@@ -69,9 +71,9 @@ public final class GatysRunner {
 		public static Request from(Options o, int styleCount, EngineSettings engine) {
 			GatysSettings d = GatysSettings.defaults(true);
 			Map<String, Double> styleLayers = new LinkedHashMap<>();
-			List<String> sl = o.list("style_layers", GatysSettings.STYLE_LAYERS);
+			List<String> sl = o.list("style_layers", List.of()); // none given: the network's (FeatureNetwork.gatysLayers)
 			for (String l : sl) styleLayers.put(l, 1.0 / sl.size());
-			GatysSettings s = new GatysSettings(o.list("content_layers", d.contentLayers()), styleLayers,
+			GatysSettings s = new GatysSettings(o.list("content_layers", List.of()), styleLayers,
 				o.number("content_weight", Double.NaN), o.number("style_weight", Double.NaN), o.number("tv_weight", Double.NaN),
 				GatysSettings.parseEnum(GatysSettings.Method.class, o.get("optimizer", "lbfgs"), "optimizer"),
 				o.number("learning_rate", d.learningRate()), o.integer("history", d.history()), o.integer("iterations", d.iterations()),
@@ -83,7 +85,7 @@ public final class GatysRunner {
 			String pooling = o.get("pooling", "default");
 			Vgg.Pooling pool = pooling.equalsIgnoreCase("default") ? null : GatysSettings.parseEnum(Vgg.Pooling.class, pooling, "pooling");
 			String outside = o.choice("outside", "content", "content", "keep");
-			return new Request(o.choice("network", "auto", "auto", "vgg19", "vgg16", "offline"), pool, o.flag("download", false), s,
+			return new Request(o.choice("network", "auto", FeatureNetworks.CHOICES), pool, o.flag("download", false), s,
 				weights(o.get("style_weights", null), styleCount), o.get("styles", ""), outside.equals("keep"),
 				o.number("feather", RegionStyleRunner.DEFAULT_FEATHER), o.device(engine.device()), engine);
 		}
@@ -135,9 +137,9 @@ public final class GatysRunner {
 		Consumer<ImagePlus> preview, Consumer<String> log) throws Exception
 	{
 		Device device = Engines.device(r.device());
-		Vgg vgg = FeatureNetworks.get(r.network(), r.pooling(), r.download(), r.engine().modelsFolder(), device, progress, log);
-		GatysSettings s = r.settings().withNetworkDefaults(vgg.isPretrained());
-		log.accept("Feature network: " + vgg.description());
+		FeatureNetwork net = FeatureNetworks.get(r.network(), r.pooling(), r.download(), r.engine().modelsFolder(), device, progress, log);
+		GatysSettings s = r.settings().withNetworkDefaults(net);
+		log.accept("Feature network: " + net.description());
 		int w = content.getWidth(), h = content.getHeight();
 		float[] c = ImagePlanes.rgb(content, content.getCurrentSlice());
 		List<GatysOptimizer.StyleImage> styles = new ArrayList<>();
@@ -160,7 +162,7 @@ public final class GatysRunner {
 		}
 		GatysOptimizer.Preview pv = preview == null ? null
 			: (rgb, pw, ph, it, loss) -> preview.accept(new ImagePlus("Gatys preview (iteration " + it + ")", toProcessor(rgb, pw, ph)));
-		GatysOptimizer.Result res = GatysOptimizer.run(vgg, c, w, h, styles, regions, r.keepOutside(), s, progress, pv,
+		GatysOptimizer.Result res = GatysOptimizer.run(net, c, w, h, styles, regions, r.keepOutside(), s, progress, pv,
 			MemoryBudget.bytes(device, r.engine()));
 		String title = content.getShortTitle() + "-gatys" + (res.cancelled() ? " (cancelled at iteration " + res.iterations() + ")" : "");
 		ImagePlus out = new ImagePlus(title, toProcessor(res.rgb(), res.width(), res.height()));
@@ -170,7 +172,7 @@ public final class GatysRunner {
 		out.setCalibration(cal);
 		if (!res.tiling().isEmpty()) log.accept("Gatys: optimised in " + res.tiling() + " (the memory budget or tile=)");
 		out.setProperty("Info", String.format(Locale.ROOT, "Gatys style transfer: %d iterations, final loss %.5g, network %s%s",
-			res.iterations(), res.loss(), vgg.description(), res.tiling().isEmpty() ? "" : ", " + res.tiling()));
+			res.iterations(), res.loss(), net.description(), res.tiling().isEmpty() ? "" : ", " + res.tiling()));
 		return out;
 	}
 

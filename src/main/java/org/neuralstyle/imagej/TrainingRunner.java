@@ -7,6 +7,7 @@ import org.neuralstyle.gatys.FeatureNetworks;
 import org.neuralstyle.gatys.VggWeights;
 import org.neuralstyle.nn.EngineSettings;
 import org.neuralstyle.nn.Engines;
+import org.neuralstyle.nn.FeatureNetwork;
 import org.neuralstyle.nn.Vgg;
 import org.neuralstyle.stylebank.DefaultModel;
 import org.neuralstyle.stylebank.StyleBankModel;
@@ -32,10 +33,11 @@ public final class TrainingRunner {
 	/**
 	 * The training settings as options (defaults in brackets): size [256] (crop size), batch [4],
 	 * iterations [20000], lr [0.01], decay [0.8] every decay_every [5000] iterations,
-	 * content_weight [1], style_weight [1e5], tv_weight [1e-4], t [2] (stylizing steps per
-	 * autoencoder step), lambda [1], seed [0], channels [32,64,128], bank_kernel [3],
-	 * checkpoint_every [1000], content_layers [relu3_3], style_layers
-	 * [relu1_2,relu2_2,relu3_3,relu4_3], deterministic [false].
+	 * content_weight [1], style_weight [the loss network's: 1e5 with VGG, 200 offline], tv_weight
+	 * [1e-4], t [2] (stylizing steps per autoencoder step), lambda [1], seed [0], channels
+	 * [32,64,128], bank_kernel [3], checkpoint_every [1000], content_layers and style_layers [the
+	 * loss network's: VGG relu3_3 and relu1_2,relu2_2,relu3_3,relu4_3; offline scale3 and
+	 * scale1,...,scale5], deterministic [false].
 	 */
 	public static final Set<String> SETTINGS_KEYS = Set.of("size", "batch", "iterations", "lr", "decay", "decay_every",
 		"content_weight", "style_weight", "tv_weight", "t", "lambda", "seed", "channels", "bank_kernel", "checkpoint_every",
@@ -84,7 +86,7 @@ public final class TrainingRunner {
 	private TrainingRunner() {}
 
 	private static String networkOption(Options o) {
-		return o.choice("network", "auto", "auto", "vgg16", "vgg19", "offline");
+		return o.choice("network", "auto", FeatureNetworks.CHOICES);
 	}
 
 	/** The training settings from the options, {@code d} for what is not given. */
@@ -119,9 +121,9 @@ public final class TrainingRunner {
 		long t0 = System.nanoTime();
 		Engines.configure(r.engine());
 		return Engines.withPluginClassLoader(() -> {
-			Vgg vgg = lossNetwork(r.network(), r.download(), r.engine(), progress, log);
-			try (Trainer trainer = r.resume() ? Trainer.resume(r.checkpoint(), r.training(), vgg, styles, device)
-				: Trainer.fresh(r.training(), vgg, styles, device))
+			FeatureNetwork net = lossNetwork(r.network(), r.download(), r.engine(), progress, log);
+			try (Trainer trainer = r.resume() ? Trainer.resume(r.checkpoint(), r.training(), net, styles, device)
+				: Trainer.fresh(r.training(), net, styles, device))
 			{
 				int previewEvery = r.previewEvery() >= 0 ? r.previewEvery() : watcher != null ? 500 : 0;
 				if (previewEvery > 0) trainer.setPreview(previewEvery, content.get(0));
@@ -130,7 +132,7 @@ public final class TrainingRunner {
 				for (var s : styles) thumbs.put(s.id(), TrainingInputs.thumbnail(s));
 				trainer.toModel(r.name(), thumbs).save(r.output());
 				return new Result(String.format(Locale.ROOT, "Wrote model %s (%d styles, %d iterations, feature network %s) in %.1f min",
-					r.output(), styles.size(), trainer.iteration(), vgg.description(), (System.nanoTime() - t0) / 6e10), trainer.iteration());
+					r.output(), styles.size(), trainer.iteration(), net.description(), (System.nanoTime() - t0) / 6e10), trainer.iteration());
 			}
 		});
 	}
@@ -145,18 +147,18 @@ public final class TrainingRunner {
 		Engines.configure(r.engine());
 		return Engines.withPluginClassLoader(() -> {
 			StyleBankModel base = StyleBankModel.load(r.model());
-			Vgg vgg = lossNetwork(r.network(), r.download(), r.engine(), progress, log);
-			try (Trainer trainer = Trainer.incremental(base, r.training(), vgg, style, device)) {
+			FeatureNetwork net = lossNetwork(r.network(), r.download(), r.engine(), progress, log);
+			try (Trainer trainer = Trainer.incremental(base, r.training(), net, style, device)) {
 				trainer.train(content, null, listener(progress, watcher, log));
 				trainer.toModel(base.name(), Map.of(style.id(), TrainingInputs.thumbnail(style))).save(r.output());
 				return new Result(String.format(Locale.ROOT, "Added style '%s' to %s (%d iterations, feature network %s) in %.1f min",
-					style.id(), r.output(), trainer.iteration(), vgg.description(), (System.nanoTime() - t0) / 6e10), trainer.iteration());
+					style.id(), r.output(), trainer.iteration(), net.description(), (System.nanoTime() - t0) / 6e10), trainer.iteration());
 			}
 		});
 	}
 
 	/** The loss network: VGG-16 if installed (or downloaded with consent), else the offline network. */
-	private static Vgg lossNetwork(String network, boolean download, EngineSettings engine, Progress progress, Consumer<String> log)
+	private static FeatureNetwork lossNetwork(String network, boolean download, EngineSettings engine, Progress progress, Consumer<String> log)
 		throws IOException
 	{
 		String net = network;

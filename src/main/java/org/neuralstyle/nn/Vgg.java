@@ -28,7 +28,7 @@ import java.util.Set;
  * [0, 1]; the ImageNet mean/std normalisation is applied inside. 3 x 3 convolutions with zero
  * padding 1, ReLU, and 2 x 2 max or average pooling.
  */
-public final class Vgg implements AutoCloseable {
+public final class Vgg implements FeatureNetwork {
 
 	public enum Arch {
 		VGG16(new int[] { 2, 2, 3, 3, 3 }), VGG19(new int[] { 2, 2, 4, 4, 4 });
@@ -60,16 +60,20 @@ public final class Vgg implements AutoCloseable {
 	private final Arch arch;
 	private final Pooling pooling;
 	private final String description;
+	private final boolean pretrained;
 	private final List<Conv> convs;
 	private final NDManager manager;
 	private final Map<String, NDArray> weights = new HashMap<>();
 	private final NDArray mean;
 	private final NDArray std;
 
-	private Vgg(Arch arch, Pooling pooling, int widthDivisor, Map<String, Tensor> tensors, String description, Device device) {
+	private Vgg(Arch arch, Pooling pooling, int widthDivisor, Map<String, Tensor> tensors, String description, boolean pretrained,
+		Device device)
+	{
 		this.arch = arch;
 		this.pooling = pooling;
 		this.description = description;
+		this.pretrained = pretrained;
 		this.convs = layout(arch, widthDivisor);
 		this.manager = Engines.pytorch().newBaseManager(device);
 		for (Conv c : convs) {
@@ -99,12 +103,36 @@ public final class Vgg implements AutoCloseable {
 		return out;
 	}
 
+	@Override
 	public String description() {
 		return description;
 	}
 
+	@Override
 	public boolean isPretrained() {
-		return !description.startsWith("offline");
+		return pretrained;
+	}
+
+	@Override
+	public int poolings(String layer) {
+		return find(convs, layer).block;
+	}
+
+	/** Gatys et al. 2016: content at relu4_2, style at relu1_1 ... relu5_1. */
+	@Override
+	public FeatureNetwork.DefaultLayers gatysLayers() {
+		return new FeatureNetwork.DefaultLayers(List.of("relu4_2"), List.of("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"));
+	}
+
+	/** Johnson et al. 2016: content at relu3_3, style at relu1_2, relu2_2, relu3_3, relu4_3. */
+	@Override
+	public FeatureNetwork.DefaultLayers trainingLayers() {
+		return new FeatureNetwork.DefaultLayers(List.of("relu3_3"), List.of("relu1_2", "relu2_2", "relu3_3", "relu4_3"));
+	}
+
+	@Override
+	public boolean relativeLosses() {
+		return false;
 	}
 
 	/**
@@ -143,17 +171,17 @@ public final class Vgg implements AutoCloseable {
 				used.put(key, x);
 			}
 		}
-		return new Vgg(arch, pooling, 1, used, arch.name().toLowerCase(Locale.ROOT) + " (" + file.getFileName() + ")", device);
+		return new Vgg(arch, pooling, 1, used, arch.name().toLowerCase(Locale.ROOT) + " (" + file.getFileName() + ")", true, device);
 	}
 
 	/**
-	 * The offline default: VGG-19's layout at half width with seeded random (He-normal) weights
-	 * and zero biases, made at run time. Random convolutional features still capture texture
-	 * statistics, so style transfer works, but clearly worse than with trained VGG weights.
+	 * The offline network before {@link RandomPyramid} (network=random-vgg): VGG-19's layout at
+	 * half width with seeded random (He-normal) weights and zero biases, made at run time. Its
+	 * results carry a colour cast and fine noise (README, "The offline feature network").
 	 */
 	public static Vgg offline(Pooling pooling, long seed, Device device) {
 		return random(Arch.VGG19, 2, pooling, seed, device,
-			"offline random VGG-19-style network (seed " + seed + ", lower quality)");
+			"random VGG-19-style network (seed " + seed + ", lower quality)");
 	}
 
 	/** Seeded random He-normal weights for a layout at 1/widthDivisor of VGG's widths (also for benchmarks). */
@@ -168,7 +196,7 @@ public final class Vgg implements AutoCloseable {
 			t.put("features." + c.index + ".weight", new Tensor(new long[] { c.out, c.in, 3, 3 }, w));
 			t.put("features." + c.index + ".bias", new Tensor(new long[] { c.out }, new float[c.out]));
 		}
-		return new Vgg(arch, pooling, widthDivisor, t, description, device);
+		return new Vgg(arch, pooling, widthDivisor, t, description, false, device);
 	}
 
 	private static int deepestConv(List<Conv> layout, Set<String> needed) {
@@ -193,6 +221,7 @@ public final class Vgg implements AutoCloseable {
 	 * resolution: the image halved per pooling, rounded down) up to the deepest of {@code layers}
 	 * for a w x h input: what a forward pass keeps for the backward pass.
 	 */
+	@Override
 	public long activationFloats(int w, int h, Set<String> layers) {
 		int deepest = deepestConv(convs, layers);
 		long n = 0;
@@ -203,6 +232,7 @@ public final class Vgg implements AutoCloseable {
 		return n;
 	}
 
+	@Override
 	public Device device() {
 		return manager.getDevice();
 	}
@@ -211,6 +241,7 @@ public final class Vgg implements AutoCloseable {
 	 * The activations of {@code layers} for an N x 3 x H x W input in [0, 1], computed up to the
 	 * deepest one. Results belong to the input's manager; intermediates are freed.
 	 */
+	@Override
 	public Map<String, NDArray> features(NDArray image, Set<String> layers) {
 		int deepest = deepestConv(convs, layers);
 		Map<String, NDArray> out = new HashMap<>();

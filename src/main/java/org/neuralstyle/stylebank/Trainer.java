@@ -21,7 +21,7 @@ import org.neuralstyle.image.Resize;
 import org.neuralstyle.nn.Autograd;
 import org.neuralstyle.nn.Engines;
 import org.neuralstyle.nn.Tensor;
-import org.neuralstyle.nn.Vgg;
+import org.neuralstyle.nn.FeatureNetwork;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -69,7 +69,7 @@ public final class Trainer implements AutoCloseable {
 	public record LossRecord(int iteration, String branch, double loss, double content, double style) {}
 
 	private final TrainingSettings s;
-	private final Vgg vgg;
+	private final FeatureNetwork lossNet;
 	private final StyleBankNetwork net;
 	private final List<StyleImage> styles;
 	private final boolean incremental;
@@ -78,6 +78,8 @@ public final class Trainer implements AutoCloseable {
 	private final NDManager state;
 	private final AdamState adam;
 	private final Map<String, List<NDArray>> styleTargets = new HashMap<>();
+	/** Per style, per style layer: the factor of its term (1, or 1 / mean square of the target with relative losses). */
+	private final Map<String, double[]> styleScales = new HashMap<>();
 	private final List<LossRecord> history = new ArrayList<>();
 	private int iteration;
 	private double lastStyleGradNorm = Double.NaN;
@@ -90,9 +92,9 @@ public final class Trainer implements AutoCloseable {
 		this.previewImage = image;
 	}
 
-	private Trainer(TrainingSettings s, Vgg vgg, StyleBankModel initial, List<StyleImage> styles, boolean incremental, Device device) {
-		this.s = s;
-		this.vgg = vgg;
+	private Trainer(TrainingSettings s, FeatureNetwork lossNet, StyleBankModel initial, List<StyleImage> styles, boolean incremental, Device device) {
+		this.s = s.withNetworkDefaults(lossNet);
+		this.lossNet = lossNet;
 		this.styles = List.copyOf(styles);
 		this.incremental = incremental;
 		this.net = new StyleBankNetwork(initial, device, false); // float32: gradients must reach the live weights
@@ -114,7 +116,7 @@ public final class Trainer implements AutoCloseable {
 	}
 
 	/** A new model with random weights (He-normal convolutions, zero biases; small random banks) for these styles. */
-	public static Trainer fresh(TrainingSettings s, Vgg vgg, List<StyleImage> styles, Device device) {
+	public static Trainer fresh(TrainingSettings s, FeatureNetwork lossNet, List<StyleImage> styles, Device device) {
 		if (styles.isEmpty()) throw new IllegalArgumentException("no style images");
 		Random r = new Random(s.seed());
 		Map<String, Tensor> ae = new LinkedHashMap<>();
@@ -127,17 +129,17 @@ public final class Trainer implements AutoCloseable {
 		}
 		StyleBankModel m = StyleBankModel.create("stylebank", s.channels(), s.bankKernel(), ae);
 		for (StyleImage st : styles) m.putStyle(st.id(), st.name(), newBank(r, s.channels()[2], s.bankKernel()), st.source());
-		return new Trainer(s, vgg, m, styles, false, device);
+		return new Trainer(s, lossNet, m, styles, false, device);
 	}
 
 	/** Learns one new bank for {@code style}; the model's autoencoder is frozen and never rewritten. */
-	public static Trainer incremental(StyleBankModel base, TrainingSettings s, Vgg vgg, StyleImage style, Device device) {
+	public static Trainer incremental(StyleBankModel base, TrainingSettings s, FeatureNetwork lossNet, StyleImage style, Device device) {
 		if (base.style(style.id()) != null) {
 			throw new IllegalArgumentException("model '" + base.name() + "' already has a style '" + style.id() + "'; choose another id");
 		}
 		TrainingSettings fitted = s.withNetwork(base.channels(), base.bankKernel());
 		base.putStyle(style.id(), style.name(), newBank(new Random(s.seed()), base.channels()[2], base.bankKernel()), style.source());
-		return new Trainer(fitted, vgg, base, List.of(style), true, device);
+		return new Trainer(fitted, lossNet, base, List.of(style), true, device);
 	}
 
 	static Tensor he(Random r, long[] shape) {
@@ -170,13 +172,16 @@ public final class Trainer implements AutoCloseable {
 		List<NDArray> out = new ArrayList<>();
 		try (NDManager tmp = state.newSubManager()) {
 			Engines.inferenceMode();
-			Map<String, NDArray> f = vgg.features(tmp.create(rgb, new Shape(1, 3, sz[1], sz[0])), Set.copyOf(s.styleLayers()));
+			Map<String, NDArray> f = lossNet.features(tmp.create(rgb, new Shape(1, 3, sz[1], sz[0])), Set.copyOf(s.styleLayers()));
 			for (String l : s.styleLayers()) {
 				NDArray g = Losses.gramBatch(f.get(l));
 				g.attach(state);
 				out.add(g);
 			}
 		}
+		double[] scales = new double[out.size()];
+		for (int i = 0; i < scales.length; i++) scales[i] = FeatureNetwork.termScale(lossNet, out.get(i));
+		styleScales.put(st.id(), scales);
 		return out;
 	}
 
@@ -236,7 +241,7 @@ public final class Trainer implements AutoCloseable {
 			NDArray x = m.create(batch.pixels(), new Shape(n, 3, c, c));
 			Map<String, NDArray> target;
 			Engines.inferenceMode();
-			target = vgg.features(x, Set.copyOf(s.contentLayers()));
+			target = lossNet.features(x, Set.copyOf(s.contentLayers()));
 			try (GradientCollector gc = session.collector()) {
 				NDArray f = net.encode(x);
 				NDList parts = new NDList();
@@ -250,15 +255,18 @@ public final class Trainer implements AutoCloseable {
 				NDArray y = net.decode(fused, false);
 				Set<String> layers = new LinkedHashSet<>(s.contentLayers());
 				layers.addAll(s.styleLayers());
-				Map<String, NDArray> fy = vgg.features(y, layers);
+				Map<String, NDArray> fy = lossNet.features(y, layers);
 				NDArray content = m.zeros(new Shape());
-				for (String l : s.contentLayers()) content = content.add(Losses.content(fy.get(l), target.get(l)));
+				for (String l : s.contentLayers()) {
+					content = content.add(Scalars.times(Losses.content(fy.get(l), target.get(l)), FeatureNetwork.termScale(lossNet, target.get(l))));
+				}
 				NDArray style = m.zeros(new Shape());
 				for (int li = 0; li < s.styleLayers().size(); li++) {
 					NDArray g = Losses.gramBatch(fy.get(s.styleLayers().get(li)));
 					for (int b = 0; b < n; b++) {
 						try (NDArray gb = g.get(b + ":" + (b + 1))) {
-							style = style.add(Losses.style(gb, styleTargets.get(styles.get(choice.get(b)).id()).get(li)));
+							String id = styles.get(choice.get(b)).id();
+							style = style.add(Scalars.times(Losses.style(gb, styleTargets.get(id).get(li)), styleScales.get(id)[li]));
 						}
 					}
 				}
@@ -358,7 +366,7 @@ public final class Trainer implements AutoCloseable {
 			JsonObject training = new JsonObject();
 			training.add("settings", s.toJson());
 			training.addProperty("iterations", iteration);
-			training.addProperty("featureNetwork", vgg.description());
+			training.addProperty("featureNetwork", lossNet.description());
 			training.addProperty("strategy", "(T+1) alternating, T=" + s.t() + ", lambda=" + s.lambda());
 			out.setTraining(training);
 		}
@@ -380,9 +388,9 @@ public final class Trainer implements AutoCloseable {
 	}
 
 	/** Continues a checkpoint of joint training: same settings, weights, optimizer state and position in the data stream. */
-	public static Trainer resume(Path dir, TrainingSettings s, Vgg vgg, List<StyleImage> styles, Device device) throws IOException {
+	public static Trainer resume(Path dir, TrainingSettings s, FeatureNetwork lossNet, List<StyleImage> styles, Device device) throws IOException {
 		Checkpoint c = Checkpoint.load(dir);
-		Trainer t = new Trainer(s, vgg, c.model(), styles, false, device);
+		Trainer t = new Trainer(s, lossNet, c.model(), styles, false, device);
 		t.iteration = c.iteration();
 		t.lastStyleGradNorm = c.lastStyleGradNorm();
 		t.history.addAll(c.history());

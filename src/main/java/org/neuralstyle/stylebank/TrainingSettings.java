@@ -3,6 +3,8 @@ package org.neuralstyle.stylebank;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 
+import org.neuralstyle.nn.FeatureNetwork;
+
 import java.util.List;
 
 /**
@@ -24,7 +26,10 @@ public record TrainingSettings(int[] channels, int bankKernel, int cropSize, int
 		if (iterations < 1) throw new IllegalArgumentException("iterations must be at least 1");
 		if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be positive");
 		if (!(decay > 0 && decay <= 1) || decayEvery < 1) throw new IllegalArgumentException("decay must be in (0, 1], decay_every >= 1");
-		if (!(contentWeight >= 0) || !(styleWeight >= 0) || !(tvWeight >= 0)) throw new IllegalArgumentException("loss weights must be >= 0");
+		// NaN style weight: the feature network's default (withNetworkDefaults)
+		if (!(contentWeight >= 0) || !(styleWeight >= 0 || Double.isNaN(styleWeight)) || !(tvWeight >= 0)) {
+			throw new IllegalArgumentException("loss weights must be >= 0");
+		}
 		if (t < 1) throw new IllegalArgumentException("T must be at least 1");
 		if (!(lambda >= 0)) throw new IllegalArgumentException("lambda must be >= 0");
 		if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint interval must be >= 0");
@@ -32,10 +37,31 @@ public record TrainingSettings(int[] channels, int bankKernel, int cropSize, int
 		styleLayers = List.copyOf(styleLayers);
 	}
 
-	/** Content at relu3_3, style at relu1_2, relu2_2, relu3_3, relu4_3 (the layers of Johnson et al. 2016). */
+	/**
+	 * The defaults; the layers (empty) and the style weight (NaN) are the loss network's, filled in
+	 * by {@link #withNetworkDefaults}: for VGG content at relu3_3, style at relu1_2, relu2_2,
+	 * relu3_3, relu4_3 (the layers of Johnson et al. 2016), style weight 1e5; for the offline
+	 * pyramid its {@link FeatureNetwork#trainingLayers()} and {@link #PYRAMID_STYLE_WEIGHT}.
+	 */
 	public static TrainingSettings defaults() {
-		return new TrainingSettings(new int[] { 32, 64, 128 }, 3, 256, 4, 20000, 0.01, 0.8, 5000, 1, 1e5, 1e-4, 2, 1, 0, 1000,
-			List.of("relu3_3"), List.of("relu1_2", "relu2_2", "relu3_3", "relu4_3"), false);
+		return new TrainingSettings(new int[] { 32, 64, 128 }, 3, 256, 4, 20000, 0.01, 0.8, 5000, 1, Double.NaN, 1e-4, 2, 1, 0, 1000,
+			List.of(), List.of(), false);
+	}
+
+	public static final double VGG_STYLE_WEIGHT = 1e5;
+	/** The style weight with the offline pyramid's relative loss terms. */
+	public static final double PYRAMID_STYLE_WEIGHT = 200;
+
+	/** Empty layer lists and a NaN style weight become {@code net}'s defaults; named layers are checked against it. */
+	public TrainingSettings withNetworkDefaults(FeatureNetwork net) {
+		FeatureNetwork.DefaultLayers d = net.trainingLayers();
+		List<String> cl = contentLayers.isEmpty() ? d.content() : contentLayers;
+		List<String> sl = styleLayers.isEmpty() ? d.style() : styleLayers;
+		for (String l : cl) net.poolings(l);
+		for (String l : sl) net.poolings(l);
+		double sw = Double.isNaN(styleWeight) ? net.relativeLosses() ? PYRAMID_STYLE_WEIGHT : VGG_STYLE_WEIGHT : styleWeight;
+		return new TrainingSettings(channels, bankKernel, cropSize, batchSize, iterations, learningRate, decay, decayEvery,
+			contentWeight, sw, tvWeight, t, lambda, seed, checkpointEvery, cl, sl, deterministic);
 	}
 
 	/** The same settings with another network width and bank kernel (incremental learning takes the model's). */

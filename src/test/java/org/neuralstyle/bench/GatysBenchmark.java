@@ -5,6 +5,8 @@ import ai.djl.Device;
 import org.neuralstyle.Progress;
 import org.neuralstyle.gatys.GatysOptimizer;
 import org.neuralstyle.gatys.GatysSettings;
+import org.neuralstyle.nn.FeatureNetwork;
+import org.neuralstyle.nn.RandomPyramid;
 import org.neuralstyle.nn.Vgg;
 
 import java.util.Arrays;
@@ -33,16 +35,14 @@ public final class GatysBenchmark {
 			return;
 		}
 		int iterations = Integer.getInteger("iterations", 5);
-		System.out.printf(Locale.ROOT, "Gatys, L-BFGS, content relu4_2, style relu1_1..relu5_1, CPU, %d cores, %d iterations after 1 warm-up%n",
+		System.out.printf(Locale.ROOT, "Gatys, L-BFGS, each network's default layers, CPU, %d cores, %d iterations after 1 warm-up%n",
 			Runtime.getRuntime().availableProcessors(), iterations);
-		for (boolean full : new boolean[] { true, false }) {
-			try (Vgg vgg = full ? Vgg.random(Vgg.Arch.VGG19, 1, Vgg.Pooling.AVERAGE, 1, Device.cpu(), "VGG-19 (random weights)")
-				: Vgg.offline(Vgg.Pooling.MAX, 0, Device.cpu()))
-			{
+		for (String kind : System.getProperty("nets", "vgg19,random-vgg,offline").split(",")) {
+			try (FeatureNetwork vgg = network(kind)) {
 				for (int size : sizes) {
 					float[][] cs = randomPair(size);
 					float[] content = cs[0], style = cs[1];
-					GatysSettings s = GatysSettings.defaults(full).withSize(size).withIterations(1);
+					GatysSettings s = GatysSettings.defaults(vgg).withSize(size).withIterations(1);
 					var styles = List.of(new GatysOptimizer.StyleImage(style, size, size, 1));
 					GatysOptimizer.run(vgg, content, size, size, styles, List.of(), false, s, Progress.NONE, null);
 					long t0 = System.nanoTime();
@@ -53,6 +53,16 @@ public final class GatysBenchmark {
 				}
 			}
 		}
+	}
+
+	/** vgg19 (random weights, full width), random-vgg or offline (the pyramid). */
+	static FeatureNetwork network(String kind) {
+		return switch (kind) {
+			case "vgg19" -> Vgg.random(Vgg.Arch.VGG19, 1, Vgg.Pooling.AVERAGE, 1, Device.cpu(), "VGG-19 (random weights)");
+			case "random-vgg" -> Vgg.offline(Vgg.Pooling.MAX, 0, Device.cpu());
+			case "offline" -> RandomPyramid.offline(0, Device.cpu());
+			default -> throw new IllegalArgumentException("nets: vgg19, random-vgg, offline");
+		};
 	}
 
 	/** A seeded random content and style image, size x size RGB. */
@@ -67,16 +77,14 @@ public final class GatysBenchmark {
 	}
 
 	static void tiled(int[] sizes) throws java.io.IOException {
-		boolean offline = System.getProperty("net", "vgg19").equals("offline");
+		String kind = System.getProperty("net", "vgg19");
 		int iterations = Integer.getInteger("iterations", 4);
 		long budget = org.neuralstyle.nn.MemoryBudget.bytes(ai.djl.Device.cpu(), org.neuralstyle.imagej.Settings.current());
-		try (Vgg vgg = offline ? Vgg.offline(Vgg.Pooling.MAX, 0, Device.cpu())
-			: Vgg.random(Vgg.Arch.VGG19, 1, Vgg.Pooling.AVERAGE, 1, Device.cpu(), "VGG-19 (random weights)"))
-		{
+		try (FeatureNetwork vgg = network(kind)) {
 			for (int size : sizes) {
 				float[][] cs = randomPair(size);
 				float[] content = cs[0], style = cs[1];
-				GatysSettings s = GatysSettings.defaults(!offline).withSize(size).withIterations(iterations)
+				GatysSettings s = GatysSettings.defaults(vgg).withSize(size).withIterations(iterations)
 					.withTile(Integer.getInteger("tile", 0));
 				java.util.Set<String> layers = new java.util.LinkedHashSet<>(s.contentLayers());
 				layers.addAll(s.styleLayers().keySet());

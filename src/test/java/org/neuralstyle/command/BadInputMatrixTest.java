@@ -403,7 +403,8 @@ class BadInputMatrixTest {
 
 	static GatysRunner.Request gatysRequest(String network, int iterations, int size, double styleScale) {
 		GatysSettings d = GatysSettings.defaults(false);
-		GatysSettings s = new GatysSettings(d.contentLayers(), d.styleLayers(), Double.NaN, Double.NaN, Double.NaN, d.method(),
+		// no layers: the network's own (the offline network's are not VGG's)
+		GatysSettings s = new GatysSettings(List.of(), java.util.Map.of(), Double.NaN, Double.NaN, Double.NaN, d.method(),
 			d.learningRate(), d.history(), iterations, size, styleScale, d.init(), d.initBlend(), 0, 1, d.colour(), 0, 0);
 		return new GatysRunner.Request(network, null, false, s, null, "", false, 0, Engines.DeviceChoice.CPU);
 	}

@@ -152,6 +152,23 @@ class DoorParityTest {
 		nothingIn(tmp);
 	}
 
+	/** The shipped default model loads and stylizes in every door, each of its styles, with the same pixels. */
+	@Test
+	void theDefaultModelInEveryDoor() throws Exception {
+		ImagePlus imp = IJ.openImage(png("in", sample(5, 40, 28)).toString());
+		for (String style : new String[] { "starry_night", "the_scream", "great_wave" }) {
+			Path out = tmp.resolve("out-" + style + ".png");
+			Ij1 a = ij1(imp, "model=default style=" + style + " mix=[] device=cpu", () -> new ApplyStyleBankPlugin().run(""));
+			CommandModule b = scijava(ApplyStyleBankCommand.class, "image", imp, "style", style, "device", "cpu");
+			String c = Headless.stylize("input=[" + tmp.resolve("in.png") + "] output=[" + out + "] style=" + style + " device=cpu");
+			assertTrue(c.startsWith("Wrote"), c);
+			int[] expected = pixels(IJ.openImage(out.toString()));
+			assertArrayEquals(expected, pixels(a.shown()), style + ": ImageJ 1.x door");
+			assertArrayEquals(expected, pixels((ImagePlus) b.getOutput("result")), style + ": SciJava door");
+			assertTrue(!java.util.Arrays.equals(expected, pixels(imp)), style + ": the image is changed");
+		}
+	}
+
 	@Test
 	void applyStylesToRegions() throws Exception {
 		ImagePlus imp = IJ.openImage(png("in", sample(4, 30, 24)).toString());

@@ -147,8 +147,11 @@ class DoorsTest {
 		assertTrue(bad.startsWith("Error:") && bad.contains("huggingface.co") && bad.contains("download=true"), bad);
 		bad = Headless.gatys("input=" + content + " style=" + style + " output=" + out + " colour=purple");
 		assertTrue(bad.contains("colour must be one of none, luminance, match"), bad);
-		bad = Headless.gatys("input=" + content + " style=" + style + " output=" + out + " network=offline style_layers=relu9_1 iterations=1");
+		bad = Headless.gatys("input=" + content + " style=" + style + " output=" + out + " network=random-vgg style_layers=relu9_1 iterations=1");
 		assertTrue(bad.contains("unknown VGG layer 'relu9_1'"), bad);
+		// the offline network names its own layers
+		bad = Headless.gatys("input=" + content + " style=" + style + " output=" + out + " network=offline content_layers=relu4_2 iterations=1");
+		assertTrue(bad.startsWith("Error:") && bad.contains("unknown layer 'relu4_2'") && bad.contains("scale1, scale2"), bad);
 
 		ImagePlus imp = IJ.openImage(content.toString());
 		ImagePlus st = IJ.openImage(style.toString());

@@ -99,6 +99,29 @@ class TrainerTest {
 		}
 	}
 
+	/**
+	 * With the offline pyramid (relative loss terms, its own layers and style weight filled in
+	 * from the defaults' empty lists and NaN), the stylizing loss falls too.
+	 */
+	@Test
+	void theOfflinePyramidTrainsWithItsOwnDefaults() throws Exception {
+		TrainingSettings d = TrainingSettings.defaults();
+		TrainingSettings s = new TrainingSettings(new int[] { 8, 12, 16 }, 3, 64, 2, 45, 0.01, 0.8, 1000, 1, d.styleWeight(), 1e-4, 2, 1, 3,
+			0, d.contentLayers(), d.styleLayers(), false);
+		try (org.neuralstyle.nn.RandomPyramid net = org.neuralstyle.nn.RandomPyramid.offline(0, Device.cpu());
+			Trainer t = Trainer.fresh(s, net, styles(), Device.cpu()))
+		{
+			t.train(content(), null, (it, total, branch, loss, c, st) -> {});
+			List<Trainer.LossRecord> h = t.history();
+			for (Trainer.LossRecord r : h) assertTrue(Double.isFinite(r.loss()), "finite: " + r);
+			assertTrue(mean(h, "stylize", 30, 45) < 0.8 * mean(h, "stylize", 0, 9),
+				"stylizing loss falls: " + mean(h, "stylize", 0, 9) + " -> " + mean(h, "stylize", 30, 45));
+			String json = t.toModel("m", java.util.Map.of()).training().toString();
+			assertTrue(json.contains("scale3") && json.contains("pyramid")
+				&& json.contains("\"styleWeight\":" + TrainingSettings.PYRAMID_STYLE_WEIGHT), json);
+		}
+	}
+
 	@Test
 	void theDataStreamDependsOnTheSeedAndTheIterationOnly() {
 		TrainingData a = new TrainingData(content(), 2, settings(10, 3)), b = new TrainingData(content(), 2, settings(10, 3));
