@@ -20,9 +20,9 @@ import java.util.Set;
  * weights. The image (normalised with ImageNet's mean and deviation, like VGG's input) is halved
  * {@code levels - 1} times, each time by the binomial low-pass [1 3 3 1]/8 along both axes with
  * stride 2 and reflected borders (side n becomes floor(n / 2), as VGG's pooling). At each level
- * {@code scaleK} (K = 1 the full image), {@code filters} random K x K filters with zero mean and
+ * {@code scaleK} (K = 1 the full image), {@code filters} random 5 x 5 filters with zero mean and
  * unit norm (edges and texture, not colour) see the reflection-padded image, followed by ReLU;
- * at the first level (or at every level, {@code colourEveryLevel}) {@code filters} random colour
+ * at the first level (or at every level, {@code colourEveryLevel}) {@code colourDirections} random colour
  * directions (1 x 1, unit norm) are added with both signs, ReLU(y) and ReLU(-y), so that the Gram
  * matrices hold the colour distribution too.
  *
@@ -79,13 +79,26 @@ public final class RandomPyramid implements FeatureNetwork {
 		this.halving = manager.create(k, new Shape(3, 3, 4, 4));
 	}
 
-	/** The offline default: 5 levels of 64 random 5 x 5 filters, colour directions at the first level. */
+	/** The offline default: 5 levels of 64 random 5 x 5 filters, 16 colour directions at the first level. */
 	public static RandomPyramid offline(long seed, Device device) {
-		return create(seed, LEVELS, FILTERS, KERNEL, false, device);
+		return create(seed, LEVELS, FILTERS, COLOURS, KERNEL, false, device);
 	}
 
-	public static RandomPyramid create(long seed, int levels, int n, int k, boolean colourEveryLevel, Device device) {
-		if (levels < 1 || levels > 8 || n < 1 || k < 1 || k % 2 == 0) throw new IllegalArgumentException("bad pyramid shape");
+	/**
+	 * Colour directions at the first level. 16 (both signs: 32 channels) describe a 3-channel
+	 * colour distribution well and keep the first level's map at 96 channels, under glibc's 64 MB
+	 * heaps at the default Gatys size of 384 x 384 (with 64 directions it was 192 channels, 113 MB,
+	 * and the kernel's page faults made Gatys twice as slow).
+	 */
+	public static final int COLOURS = 16;
+
+	/** {@code colourDirections} at most n: the first of the n drawn (the random sequence is the same for any count). */
+	public static RandomPyramid create(long seed, int levels, int n, int colourDirections, int k, boolean colourEveryLevel,
+		Device device)
+	{
+		if (levels < 1 || levels > 8 || n < 1 || k < 1 || k % 2 == 0 || colourDirections < 1 || colourDirections > n) {
+			throw new IllegalArgumentException("bad pyramid shape");
+		}
 		Random r = new Random(seed);
 		List<Tensor> fs = new ArrayList<>();
 		List<Tensor> cs = new ArrayList<>();
@@ -109,10 +122,11 @@ public final class RandomPyramid implements FeatureNetwork {
 				double norm = Math.sqrt(c[3 * f] * c[3 * f] + c[3 * f + 1] * c[3 * f + 1] + c[3 * f + 2] * c[3 * f + 2]);
 				for (int j = 0; j < 3; j++) c[3 * f + j] = (float) (c[3 * f + j] / norm);
 			}
-			cs.add(i == 0 || colourEveryLevel ? new Tensor(new long[] { n, 3, 1, 1 }, c) : null);
+			float[] kept = java.util.Arrays.copyOf(c, colourDirections * 3);
+			cs.add(i == 0 || colourEveryLevel ? new Tensor(new long[] { colourDirections, 3, 1, 1 }, kept) : null);
 		}
-		String d = String.format("offline random-filter pyramid (%d levels, %d random %dx%d filters each%s, seed %d)", levels, n, k, k,
-			colourEveryLevel ? ", colour at every level" : ", colour at the first", seed);
+		String d = String.format("offline random-filter pyramid (%d levels, %d random %dx%d filters each, %d colour directions%s, seed %d)",
+			levels, n, k, k, colourDirections, colourEveryLevel ? " at every level" : " at the first", seed);
 		return new RandomPyramid(fs, cs, d, device);
 	}
 
