@@ -244,38 +244,19 @@ def main(data, out, seconds=15.0, size=256, fixed=None):
         c = cost(net, size)
         budget[name] = max(1, round(seconds / c))
         print(f"{name}: {c:.3f} s per evaluation, {budget[name]} evaluations in {seconds:g} s", flush=True)
-    rows, lines = [], ["| content | style | photo's D | " + " | ".join(nets) + " |", "|---|---|---|" + "---|" * len(nets)]
-    totals = {n: [] for n in nets}
-    kept = {n: [] for n in nets}
     for cname, sname in PAIRS:
         c = load(os.path.join(data, "content", cname), size)
         s = load(os.path.join(data, "styles", sname), size)
-        d0 = distance(c, s)
-        row, cells = [c, s], []
         for name, net in nets.items():
             path = os.path.join(out, f"{name}-{cname.split('.')[0]}-{sname.split('.')[0]}.png")
-            if os.path.exists(path):  # a stopped run resumes: the result is reread (8-bit)
-                x, evals = torch.from_numpy(np.asarray(Image.open(path), dtype=np.float32) / 255.0).permute(2, 0, 1)[None], budget[name]
-            else:
-                torch.manual_seed(0)
-                x, evals = gatys(net, c, s, budget[name])
-                to_pil(x).save(path)
-            ratio = distance(x, s) / d0
-            totals[name].append(ratio)
-            kept[name].append(structure(x, c))
-            cells.append(f"{ratio:.2f} ({structure(x, c):.2f})")
-            row.append(x)
-            print(cname, sname, name, f"ratio {ratio:.3f} structure {structure(x, c):.3f} evaluations {evals}", flush=True)
-        lines.append(f"| {cname} | {sname} | {d0:.4f} | " + " | ".join(cells) + " |")
-        rows.append(row)
-    lines.append("| mean style ratio | | | " + " | ".join(f"{np.mean(v):.3f}" for v in totals.values()) + " |")
-    lines.append("| mean structure | | | " + " | ".join(f"{np.mean(v):.3f}" for v in kept.values()) + " |")
-    with open(os.path.join(out, "measures.md"), "w") as f:
-        f.write(f"Each cell: style ratio (structure) at {size} px; evaluations per run (the same {seconds:g} s budget): "
-                + ", ".join(f"{n} {b}" for n, b in budget.items()) + "\n\n")
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
-    write_sheet(rows, os.path.join(out, "contact-sheet.png"))
+            if os.path.exists(path):  # a stopped run resumes
+                continue
+            torch.manual_seed(0)
+            x, evals = gatys(net, c, s, budget[name])
+            to_pil(x).save(path)
+            print(cname, sname, name, f"{evals} evaluations", flush=True)
+    print("evaluations per run (the same " + f"{seconds:g}" + " s budget): " + ", ".join(f"{n} {b}" for n, b in budget.items()))
+    sheet(data, out, size)  # the table and the contact sheet, all from the saved 8-bit results
 
 
 NAMES = ["randvgg", "multiscale", "pyramid64", "pyramid", "pyramid-colour"]

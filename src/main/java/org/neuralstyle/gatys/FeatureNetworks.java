@@ -52,7 +52,7 @@ public final class FeatureNetworks {
 					+ "brush texture, not a trained VGG's quality). " + VggWeights.missingMessage(models, Vgg.Arch.VGG19));
 			}
 			case OFFLINE -> { }
-			case RANDOM_VGG, "randomvgg", "random_vgg" -> randomVgg = true;
+			case RANDOM_VGG -> randomVgg = true;
 			default -> {
 				try {
 					arch = Vgg.Arch.parse(c);

@@ -17,7 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-
 /** The loss of one image (a level's whole image or a tile's crop) with its gradient: content targets and masks of that crop. */
 final class GatysLevel implements AutoCloseable {
 	final FeatureNetwork net;

@@ -1,6 +1,7 @@
 package org.neuralstyle.gatys;
 
 import org.neuralstyle.nn.FeatureNetwork;
+import org.neuralstyle.nn.Vgg;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,7 +72,7 @@ public record GatysSettings(
 	/** The smallest tile side: four poolings still leave a few positions for the deepest Gram matrix. */
 	public static final int MIN_TILE = 32;
 
-	public static final List<String> STYLE_LAYERS = List.of("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1");
+	public static final List<String> STYLE_LAYERS = Vgg.GATYS_LAYERS.style();
 
 	/**
 	 * Defaults for a pretrained VGG (style weight 1e6 and content weight 1, the usual values
@@ -82,7 +83,7 @@ public record GatysSettings(
 	public static GatysSettings defaults(boolean pretrained) {
 		Map<String, Double> layers = new LinkedHashMap<>();
 		for (String l : STYLE_LAYERS) layers.put(l, 1.0 / STYLE_LAYERS.size());
-		return new GatysSettings(List.of("relu4_2"), layers, 1, pretrained ? 1e6 : 1e5, pretrained ? 1 : 0.5, Method.LBFGS, 0.02,
+		return new GatysSettings(Vgg.GATYS_LAYERS.content(), layers, 1, pretrained ? 1e6 : 1e5, pretrained ? 1 : 0.5, Method.LBFGS, 0.02,
 			10, 200, 384, 1, Init.CONTENT, 0.5, 0, 1, ColourMode.NONE, 0, 0);
 	}
 

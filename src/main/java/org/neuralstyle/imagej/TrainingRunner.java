@@ -37,7 +37,7 @@ public final class TrainingRunner {
 	 * [1e-4], t [2] (stylizing steps per autoencoder step), lambda [1], seed [0], channels
 	 * [32,64,128], bank_kernel [3], checkpoint_every [1000], content_layers and style_layers [the
 	 * loss network's: VGG relu3_3 and relu1_2,relu2_2,relu3_3,relu4_3; offline scale3 and
-	 * scale1,...,scale5], deterministic [false].
+	 * scale1,...,scale4], deterministic [false].
 	 */
 	public static final Set<String> SETTINGS_KEYS = Set.of("size", "batch", "iterations", "lr", "decay", "decay_every",
 		"content_weight", "style_weight", "tv_weight", "t", "lambda", "seed", "channels", "bank_kernel", "checkpoint_every",

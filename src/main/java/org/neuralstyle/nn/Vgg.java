@@ -119,15 +119,21 @@ public final class Vgg implements FeatureNetwork {
 	}
 
 	/** Gatys et al. 2016: content at relu4_2, style at relu1_1 ... relu5_1. */
-	@Override
-	public FeatureNetwork.DefaultLayers gatysLayers() {
-		return new FeatureNetwork.DefaultLayers(List.of("relu4_2"), List.of("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"));
-	}
+	public static final FeatureNetwork.DefaultLayers GATYS_LAYERS = new FeatureNetwork.DefaultLayers(List.of("relu4_2"),
+		List.of("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"));
 
 	/** Johnson et al. 2016: content at relu3_3, style at relu1_2, relu2_2, relu3_3, relu4_3. */
+	public static final FeatureNetwork.DefaultLayers TRAINING_LAYERS = new FeatureNetwork.DefaultLayers(List.of("relu3_3"),
+		List.of("relu1_2", "relu2_2", "relu3_3", "relu4_3"));
+
+	@Override
+	public FeatureNetwork.DefaultLayers gatysLayers() {
+		return GATYS_LAYERS;
+	}
+
 	@Override
 	public FeatureNetwork.DefaultLayers trainingLayers() {
-		return new FeatureNetwork.DefaultLayers(List.of("relu3_3"), List.of("relu1_2", "relu2_2", "relu3_3", "relu4_3"));
+		return TRAINING_LAYERS;
 	}
 
 	@Override
