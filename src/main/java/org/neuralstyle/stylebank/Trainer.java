@@ -307,13 +307,24 @@ public final class Trainer implements AutoCloseable {
 			double aeNorm = gradNorm(autoencoderKeys);
 			Engines.inferenceMode();
 			if (!Double.isFinite(loss) || !Double.isFinite(aeNorm)) return skipped("autoencoder", loss);
-			// the paper's rescaling, bounded so that a vanishing reconstruction gradient cannot overflow float
-			double scale = Double.isNaN(lastStyleGradNorm) || aeNorm == 0 ? 1 : s.lambda() * lastStyleGradNorm / aeNorm;
-			scale = Math.max(1e-3, Math.min(1e3, scale));
+			double scale = reconstructionScale(s.lambda(), lastStyleGradNorm, aeNorm);
 			for (String key : autoencoderKeys) adam.step(key, params.get(key), lr, scale);
 		}
 		nonFinite = 0;
 		return new LossRecord(iteration + 1, "autoencoder", loss, loss, 0);
+	}
+
+	/**
+	 * The paper's rescaling of the reconstruction gradient: lambda times the norm of the last
+	 * stylizing gradient over its own (1 before the first stylizing step). The stylizing norm is
+	 * finite (checked there), so the result needs no bound. Until 2026-12-03 it was bounded to
+	 * [1e-3, 1e3]; with the offline network's style weights the unbounded factor is 3e3 to 1e7,
+	 * so the autoencoder got 1e-4 to 0.3 of its share and never learned to reconstruct.
+	 */
+	static double reconstructionScale(double lambda, double styleNorm, double aeNorm) {
+		if (Double.isNaN(styleNorm) || aeNorm == 0) return 1;
+		double scale = lambda * styleNorm / aeNorm;
+		return Double.isFinite(scale) ? scale : 1;
 	}
 
 	private int nonFinite;

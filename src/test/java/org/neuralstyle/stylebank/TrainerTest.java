@@ -84,6 +84,17 @@ class TrainerTest {
 	}
 
 	@Test
+	void theReconstructionGradientGetsLambdaTimesTheStylizingNormUnbounded() {
+		// the offline network's style weights give ratios of 3e3 to 1e7: a bound there starved the autoencoder
+		assertEquals(1e7, Trainer.reconstructionScale(1, 1e4, 1e-3), 1e-3);
+		assertEquals(3e8, Trainer.reconstructionScale(30, 1e4, 1e-3), 1e-2);
+		assertEquals(2e-5, Trainer.reconstructionScale(1, 2e-6, 0.1), 1e-12);
+		assertEquals(1, Trainer.reconstructionScale(1, Double.NaN, 0.5), "before the first stylizing step");
+		assertEquals(1, Trainer.reconstructionScale(1, 1, 0), "no reconstruction gradient");
+		assertEquals(1, Trainer.reconstructionScale(1, Double.MAX_VALUE, 1e-300), "not finite");
+	}
+
+	@Test
 	void bothBranchLossesFall() throws Exception {
 		try (Trainer t = Trainer.fresh(settings(45, 3), vgg, styles(), Device.cpu())) {
 			t.train(content(), null, (it, total, branch, loss, c, s) -> {});
