@@ -319,7 +319,8 @@ public final class Trainer implements AutoCloseable {
 	 * stylizing gradient over its own (1 before the first stylizing step). The stylizing norm is
 	 * finite (checked there), so the result needs no bound. Until 2026-12-03 it was bounded to
 	 * [1e-3, 1e3]; with the offline network's style weights the unbounded factor is 3e3 to 1e7,
-	 * so the autoencoder got 1e-4 to 0.3 of its share and never learned to reconstruct.
+	 * so the autoencoder got 1e-4 to 0.3 of its share and lambda had no effect. (Removing the bound
+	 * did not remove the default model's embossing: README, "The default model".)
 	 */
 	static double reconstructionScale(double lambda, double styleNorm, double aeNorm) {
 		if (Double.isNaN(styleNorm) || aeNorm == 0) return 1;
