@@ -141,8 +141,9 @@ public final class RegionStyleRunner {
 		for (int i = 0; i < rois.size(); i++) RoiMasks.mask(rois.get(i), RoiMasks.name(rois.get(i), i), w, h); // fail early
 
 		long budget = MemoryBudget.forImage(device, request.settings(), w, h);
-		int tile = TiledInference.tileSize(w, h, model.channels()[0], budget);
-		boolean fast = request.settings().tiling() == EngineSettings.Tiling.FAST;
+		int tile = TiledInference.tileSize(w, h, model.channels()[0], budget, device.isGpu());
+		// fast tiling where tiles are needed for memory; tiles chosen for speed alone stay exact
+		boolean fast = request.settings().tiling() == EngineSettings.Tiling.FAST && TiledInference.needsTiles(w, h, model.channels()[0], budget);
 		int n = source.getStackSize();
 		ImageStack out = new ImageStack(w, h);
 		Map<List<Integer>, PlaneMasks> cache = new HashMap<>();

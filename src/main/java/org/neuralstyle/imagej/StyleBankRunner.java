@@ -85,8 +85,10 @@ public final class StyleBankRunner {
 		StyleMix mix = StyleMix.parse(request.style(), net.model());
 		int w = source.getWidth(), h = source.getHeight();
 		long budget = MemoryBudget.forImage(device, request.settings(), w, h);
-		int tile = TiledInference.tileSize(w, h, net.model().channels()[0], budget);
-		boolean fast = request.settings().tiling() == EngineSettings.Tiling.FAST;
+		int c1 = net.model().channels()[0];
+		int tile = TiledInference.tileSize(w, h, c1, budget, device.isGpu());
+		// fast tiling where tiles are needed for memory; tiles chosen for speed alone stay exact
+		boolean fast = request.settings().tiling() == EngineSettings.Tiling.FAST && TiledInference.needsTiles(w, h, c1, budget);
 		int n = source.getStackSize();
 		ImageStack in = source.getStack();
 		ImageStack out = new ImageStack(w, h);

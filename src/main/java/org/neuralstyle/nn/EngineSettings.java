@@ -55,9 +55,10 @@ public record EngineSettings(long memoryMb, Tiling tiling, Path modelsFolder, En
 	}
 
 	/**
-	 * 2 MB pages for libtorch's large tensors: on, off, or auto = on except in a virtual machine
-	 * whose memory balloon reports free memory to the host (there a fresh 2 MB page is backed by
-	 * the host again at its first touch, which cost more than the 4 KB faults it saves: see README).
+	 * 2 MB pages for libtorch's large tensors: on, off, or auto = on where a fresh 2 MB page was
+	 * faulted in faster than the same memory in 4 KB pages, measured when the engine starts
+	 * ({@link PageFaults}: in a VM whose balloon hands free memory to the host it was 7x slower on
+	 * one day and 2x faster on the next; see README).
 	 */
 	public enum HugePages {
 		AUTO, ON, OFF;

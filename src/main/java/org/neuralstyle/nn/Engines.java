@@ -96,6 +96,12 @@ public final class Engines {
 		return hugePagesEnv;
 	}
 
+	/** What {@code neuralstyle.hugepages=auto} measured when the engine started (see PageFaults), or null if it did not measure. */
+	public static synchronized String hugePagesProbe() {
+		pytorch();
+		return LibTorch.hugePagesProbe();
+	}
+
 	/** The device to run on: a GPU when asked for or when AUTO finds one, else the CPU. */
 	public static Device device(DeviceChoice choice) {
 		Engine e = pytorch();

@@ -141,6 +141,7 @@ public final class Layers {
 	 * to the weights' type before the padding and the result back to x's type.
 	 */
 	public static NDArray conv(NDArray x, NDArray weight, NDArray bias, int stride) {
+		if (SubPixel.spaceToDepthApplies(x, weight, stride)) return SubPixel.spaceToDepthConv(x, weight, bias);
 		int p = (int) (weight.getShape().get(3) / 2);
 		NDArray in = castLike(x, weight);
 		try (NDArray padded = reflectPad(in, p)) {
@@ -153,6 +154,7 @@ public final class Layers {
 
 	/** The decoder's step: nearest upsampling by 2, then the reflection-padded convolution (stride 1); types as in {@link #conv}. */
 	public static NDArray upsampleConv(NDArray x, NDArray weight, NDArray bias) {
+		if (SubPixel.upsampleApplies(x, weight)) return SubPixel.upsampleConv(x, weight, bias);
 		int p = (int) (weight.getShape().get(3) / 2);
 		NDArray in = castLike(x, weight);
 		try (NDArray padded = upsample2ReflectPad(in, p)) {

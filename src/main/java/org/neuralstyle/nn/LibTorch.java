@@ -94,46 +94,33 @@ final class LibTorch {
 	 * {@code madvise} mode (the usual default) nothing gets them otherwise, and every large
 	 * feature map is zero-filled by the kernel in 4 KB page faults. Java cannot change its own
 	 * environment, so this sets the C library's ({@code setenv} through JNA); it must run before
-	 * the engine loads. {@code AUTO} is on except where {@link #hostReclaimsFreePages()}. A value
+	 * the engine loads. {@code AUTO} is on where huge pages were the faster to fault in, measured
+	 * then ({@link PageFaults}; the result in {@link #hugePagesProbe}). A value
 	 * the user set in the environment (also {@code 0}) is left alone. Returns the value now in
 	 * the C environment (null if unset, or where it could not be read: not Linux, no JNA).
 	 */
-	static String enableHugePages(EngineSettings.HugePages mode) {
+	private static PageFaults.Probe probe;
+
+	/** What the automatic choice measured (null: not measured, the setting was not auto or not Linux). */
+	static synchronized String hugePagesProbe() {
+		return probe == null ? null : probe.toString();
+	}
+
+	static synchronized String enableHugePages(EngineSettings.HugePages mode) {
 		if (!Platform.isLinux()) return null;
 		try {
 			Env c = Native.load("c", Env.class);
-			boolean on = mode == EngineSettings.HugePages.ON || (mode == EngineSettings.HugePages.AUTO && !hostReclaimsFreePages());
+			boolean on = mode == EngineSettings.HugePages.ON;
+			if (mode == EngineSettings.HugePages.AUTO && System.getenv(THP_ENV) == null) {
+				probe = PageFaults.probe();
+				on = probe != null && probe.hugeFaster();
+			}
 			if (on && System.getenv(THP_ENV) == null && c.getenv(THP_ENV) == null) c.setenv(THP_ENV, "1", 0);
 			return c.getenv(THP_ENV);
 		}
 		catch (RuntimeException | LinkageError e) {
 			return null; // no C library through JNA here: libtorch's default allocation
 		}
-	}
-
-	/**
-	 * Whether this Linux runs in a virtual machine whose virtio memory balloon has free page
-	 * reporting (feature bit 5): the guest hands its free 2 MB blocks back to the host, and the
-	 * first touch of such a block costs the host's faults again. Measured on such a machine: a
-	 * fresh 512 MB huge-page mapping took 3.2 s to touch (4 KB pages: 0.44 s), and huge pages made
-	 * a 2048 x 2048 pass about 1.5x slower, cold and warm.
-	 */
-	static boolean hostReclaimsFreePages() {
-		Path devices = Path.of("/sys/bus/virtio/devices");
-		if (!Files.isDirectory(devices)) return false;
-		try (var list = Files.list(devices)) {
-			for (Path d : (Iterable<Path>) list::iterator) {
-				Path device = d.resolve("device"), features = d.resolve("features");
-				if (!Files.isReadable(device) || !Files.isReadable(features) || !Files.isDirectory(d.resolve("driver"))) continue;
-				if (!"0x0005".equals(Files.readString(device).trim())) continue; // not a memory balloon
-				String f = Files.readString(features).trim();
-				if (f.length() > 5 && f.charAt(5) == '1') return true;
-			}
-		}
-		catch (IOException | RuntimeException e) {
-			return false;
-		}
-		return false;
 	}
 
 	/**

@@ -52,14 +52,25 @@ public final class TiledInference {
 	public static final int MAX_TILE = 512;
 
 	/**
-	 * 0 when an untiled pass fits {@code budget} bytes ({@link MemoryBudget#untiledBytes}), else the
-	 * tile side (a multiple of 4: {@value #MAX_TILE}, 256, ... 64) whose pass with its margins fits it.
+	 * 0 when the image runs whole, else the tile side (a multiple of 4: {@value #MAX_TILE}, 256, ... 64)
+	 * whose pass with its margins fits {@code budget} bytes. On a GPU an image runs whole when its
+	 * untiled pass fits the budget ({@link MemoryBudget#untiledBytes}). On the CPU it runs whole only
+	 * if, besides, it has no more pixels than a tile of {@value #MAX_TILE} with its margins: a larger
+	 * whole pass has maps above glibc's 64 MB heaps, each mapped and zero-filled afresh, and tiles of
+	 * {@value #MAX_TILE} were faster although they compute the margins and five statistics passes too
+	 * (ThroughputBenchmark, 2026-12-03, paper network: 1024 x 1024 whole 6.7 s, in tiles 1.7 s;
+	 * 2048 x 2048 whole 29.7 s, in tiles 7.3 s). The result is the same up to float rounding.
 	 */
-	public static int tileSize(int w, int h, int c1, long budget) {
-		if (MemoryBudget.untiledBytes(w, h, c1) <= budget) return 0;
+	public static int tileSize(int w, int h, int c1, long budget, boolean gpu) {
+		if (!needsTiles(w, h, c1, budget) && (gpu || (long) w * h <= (long) (MAX_TILE + 2 * MARGIN) * (MAX_TILE + 2 * MARGIN))) return 0;
 		int t = MAX_TILE;
 		while (t > 64 && MemoryBudget.untiledBytes(t + 2 * MARGIN, t + 2 * MARGIN, c1) > budget) t /= 2;
 		return t;
+	}
+
+	/** Whether an untiled pass would not fit {@code budget} bytes: tiles are then needed for memory, not only chosen for speed. */
+	public static boolean needsTiles(int w, int h, int c1, long budget) {
+		return MemoryBudget.untiledBytes(w, h, c1) > budget;
 	}
 
 	/**

@@ -23,7 +23,8 @@ import java.util.function.Function;
 
 /**
  * Where a warm StyleBank pass spends its time, step by step (padding, convolution, normalisation, ReLU, bank), with
- * the process's user and system CPU time per step: {@code mvn -B -q -Pbenchmark test-compile exec:java
+ * the process's user and system CPU time per step (the decoder's upsampling steps and its last layer as the rearranged forms
+ * of nn.SubPixel that inference uses, each timed as one step; GFLOP/s there count the plain layer's multiply-adds): {@code mvn -B -q -Pbenchmark test-compile exec:java
  * -Dbench.main=org.neuralstyle.bench.LayerProfile -Dexec.args="1024"} (the paper network, random weights; median of
  * -Druns, default 5).
  */
@@ -57,6 +58,28 @@ public final class LayerProfile {
 				NDArray w = p.get(l.tensor + ".weight"), b = p.get(l.tensor + ".bias");
 				NDArray in = a;
 				int pad = l.kernel / 2;
+				if (l.upsample || l == Layer.D3) {
+					// the decoder's rearranged forms (nn.SubPixel), timed as the whole step that replaces padding and convolution
+					long flops = 2L * w.getShape().get(0) * w.getShape().get(1) * l.kernel * l.kernel * in.getShape().get(2)
+						* in.getShape().get(3) * (l.upsample ? 4 : 1);
+					names[k] = l + (l.upsample ? " upsample+conv " : " conv ") + l.kernel + "x" + l.kernel + " " + w.getShape().get(1) + "->"
+						+ w.getShape().get(0);
+					results[k++] = time(runs, flops, () -> l.upsample ? Layers.upsampleConv(in, w, b) : Layers.conv(in, w, b, 1));
+					NDArray y = l.upsample ? Layers.upsampleConv(in, w, b) : Layers.conv(in, w, b, 1);
+					a.close();
+					if (l.normalised) {
+						names[k] = l + " instance norm";
+						results[k++] = time(runs, 0, () -> Layers.instanceNorm(y));
+						NDArray n = Layers.instanceNorm(y);
+						names[k] = l + " relu";
+						results[k++] = time(runs, 0, () -> Activation.relu(n));
+						a = Activation.relu(n);
+						n.close();
+						y.close();
+					}
+					else a = y;
+					continue;
+				}
 				NDArray padded = l.upsample ? Layers.upsample2ReflectPad(in, pad) : Layers.reflectPad(in, pad);
 				names[k] = l + (l.upsample ? " upsample+pad" : " pad");
 				results[k++] = time(runs, 0, () -> l.upsample ? Layers.upsample2ReflectPad(in, pad) : Layers.reflectPad(in, pad));

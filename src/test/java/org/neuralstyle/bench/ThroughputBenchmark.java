@@ -51,7 +51,7 @@ public final class ThroughputBenchmark {
 				Random r = new Random(size);
 				float[] px = new float[3 * size * size];
 				for (int i = 0; i < px.length; i++) px[i] = r.nextFloat();
-				int tile = Integer.getInteger("tile", TiledInference.tileSize(size, size, 32, MemoryBudget.bytes(Device.cpu(), Settings.current())));
+				int tile = Integer.getInteger("tile", TiledInference.tileSize(size, size, 32, MemoryBudget.bytes(Device.cpu(), Settings.current()), false));
 				// -Dcache=memory|disk|none: where exact tiling keeps the tiles' maps (default: memory up to the budget, then disk)
 				String cache = System.getProperty("cache", "auto");
 				long cacheMemory = switch (cache) {

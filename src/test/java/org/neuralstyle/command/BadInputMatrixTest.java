@@ -781,7 +781,7 @@ class BadInputMatrixTest {
 		ImagePlus big = rgb(300, 260, 3);
 		System.setProperty("neuralstyle.memory.mb", "16");
 		try {
-			assertTrue(TiledInference.tileSize(300, 260, 8, MemoryBudget.bytes(ai.djl.Device.cpu(), Settings.current())) > 0, "16 MB forces tiles");
+			assertTrue(TiledInference.tileSize(300, 260, 8, MemoryBudget.bytes(ai.djl.Device.cpu(), Settings.current()), false) > 0, "16 MB forces tiles");
 			var tiledReq = new StyleBankRunner.Request(TINY, "alpha", Engines.DeviceChoice.CPU); // the settings as they are now
 			for (int after : new int[] { 4, 20, 50 }) {
 				TestProgress tp = new TestProgress(after);

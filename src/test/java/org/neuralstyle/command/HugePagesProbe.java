@@ -14,7 +14,7 @@ public final class HugePagesProbe {
 
 	public static void main(String[] args) {
 		String result = Headless.stylize(args[0]);
-		System.out.println("THP=" + Engines.hugePagesSetting());
+		System.out.println("THP=" + Engines.hugePagesSetting() + "; probe: " + Engines.hugePagesProbe());
 		System.out.println(result);
 		System.exit(result.startsWith("Error") ? 1 : 0);
 	}

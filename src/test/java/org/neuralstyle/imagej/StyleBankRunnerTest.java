@@ -249,10 +249,12 @@ class StyleBankRunnerTest {
 
 	@Test
 	void imagesOverTheMemoryBudgetAreTiledWithTheSameResult() throws Exception {
-		ImagePlus imp = randomRgb(700, 520, 8);
-		int[] whole = (int[]) run(imp).getProcessor().getPixels();
+		ImagePlus imp = randomRgb(540, 520, 8); // small enough to run whole with the default budget
+		ImagePlus first = run(imp);
+		assertEquals(null, first.getProperty(StyleBankRunner.TILING), "whole");
+		int[] whole = (int[]) first.getProcessor().getPixels();
 		var small = ALPHA.settings().withMemoryMb(16);
-		assertTrue(TiledInference.tileSize(700, 520, 8, MemoryBudget.bytes(ai.djl.Device.cpu(), small)) > 0, "16 MB forces tiles");
+		assertTrue(TiledInference.tileSize(540, 520, 8, MemoryBudget.bytes(ai.djl.Device.cpu(), small), false) > 0, "16 MB forces tiles");
 		int[] tiled = (int[]) StyleBankRunner.apply(imp, new StyleBankRunner.Request(ALPHA.model(), "alpha", Engines.DeviceChoice.CPU,
 			small), Progress.NONE).getProcessor().getPixels();
 		assertMostlyEqual(whole, tiled, "tiled");

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.lang.management.MemoryUsage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The budget derived from a device (GPU figures given, as no GPU is needed to test the arithmetic). */
@@ -24,9 +25,20 @@ class MemoryBudgetTest {
 		long b = MemoryBudget.bytes(Device.gpu(), AUTO, () -> new MemoryUsage(-1, 2 * GB, 2 * GB, 8 * GB));
 		assertEquals((long) (6 * GB * MemoryBudget.GPU_FREE_FRACTION), b);
 		// that budget takes 2048^2 whole (about 4.5 GB measured on the CPU) ...
-		assertEquals(0, TiledInference.tileSize(2048, 2048, 32, b));
+		assertEquals(0, TiledInference.tileSize(2048, 2048, 32, b, true));
 		// ... but tiles 4096^2
-		assertTrue(TiledInference.tileSize(4096, 4096, 32, b) > 0);
+		assertTrue(TiledInference.tileSize(4096, 4096, 32, b, true) > 0);
+	}
+
+	@Test
+	void onTheCpuImagesLargerThanOneTileRunInTilesWhateverTheBudget() {
+		long ample = 64 * GB;
+		int t = TiledInference.MAX_TILE + 2 * TiledInference.MARGIN;
+		assertEquals(0, TiledInference.tileSize(t, t, 32, ample, false), "one tile's worth runs whole");
+		assertEquals(TiledInference.MAX_TILE, TiledInference.tileSize(t + 1, t, 32, ample, false));
+		assertEquals(TiledInference.MAX_TILE, TiledInference.tileSize(2048, 2048, 32, ample, false));
+		assertEquals(0, TiledInference.tileSize(2048, 2048, 32, ample, true), "on a GPU the budget alone decides");
+		assertFalse(TiledInference.needsTiles(2048, 2048, 32, ample), "tiled for speed, not for memory");
 	}
 
 	@Test
