@@ -11,7 +11,7 @@ its own random weights, so not the plugin's), with relative content and style te
 
     /usr/bin/python3 src/test/python/offline_stylebank_training_check.py OUT.png \\
         [--style-weight 200] [--iterations 1500] [--lambda 1] [--widths 16,32,64] \\
-        [--distill TARGET_FOLDER]
+        [--distill TARGET_FOLDER] [--crop 128] [--redraw N]
 
 Writes OUT.png: chelsea.png reconstructed (no bank) and in each trained style, side by side.
 --distill trains one style (starry_night) towards images in TARGET_FOLDER instead of Gram
@@ -19,6 +19,10 @@ matrices: TARGET_FOLDER/NAME.png is the plugin's Gatys result for content image 
 side 256 (macros/gatys.ijm "... style=starry_night.jpg size=256 iterations=100 network=offline");
 the loss is 10 x L1 in pixels plus the relative feature distance at scale1-3, plus with
 --distill-style W, W x the relative Gram distance to the target crop at scale1-4.
+--redraw N draws a new pyramid (new random filters, the style Gram targets recomputed with it)
+every N stylizing steps, so that the decoder cannot fit one fixed set of random filters.
+--crop sets the training crop (and the style image's long side); also the PyTorch peer of the
+training row of README "Speed" (time per iteration).
 Data: ../shared/data/content (every image, long side 256) and src/test/resources/samples/*.jpg.
 Crops of 128 pixels (50-100 % of the short side, flipped half the time), batch 2, Adam lr 0.003,
 T = 2. Seeded, 2 threads. On the 2-core build machine: 1500 iterations with the defaults in 563 s,
@@ -143,6 +147,9 @@ def main():
     ap.add_argument("--distill")
     ap.add_argument("--distill-style", type=float, default=0,
                     help="with --distill: weight of the Gram matrices of the target crop (scale1-4, relative)")
+    ap.add_argument("--crop", type=int, default=CROP, help="training crop side (the style image's long side too)")
+    ap.add_argument("--redraw", type=int, default=0,
+                    help="draw new random filters every N stylizing steps (0: one fixed network), the style targets with them")
     a = ap.parse_args()
     torch.set_num_threads(2)
     random.seed(0)
@@ -156,12 +163,18 @@ def main():
             if c.shape != t.shape:
                 raise SystemExit(f"target size {tuple(t.shape)} differs from the content's {tuple(c.shape)}")
     net = StyleBank([int(v) for v in a.widths.split(",")], styles)
-    pyr = Pyramid()
-    grams = {}
-    with torch.no_grad():
-        for s in styles:
-            fs = pyr(image(os.path.join(SAMPLES, s + ".jpg"), CROP))
-            grams[s] = [gram(fs[i]) for i in range(4)]
+    style_images = {s: image(os.path.join(SAMPLES, s + ".jpg"), a.crop) for s in styles}
+
+    def network(seed):
+        p = Pyramid(seed)
+        with torch.no_grad():
+            g = {}
+            for s in styles:
+                fs = p(style_images[s])
+                g[s] = [gram(fs[i]) for i in range(4)]
+        return p, g
+
+    pyr, grams = network(0)
     ae = net.autoencoder()
     opt = torch.optim.Adam(ae + [t for s in styles for t in net.banks[s]], lr=0.003)
 
@@ -177,7 +190,7 @@ def main():
             crops = [c[:, :, y0:y0 + cs, x0:x0 + cs] for c in crops]
             if random.random() < 0.5:
                 crops = [c.flip(3) for c in crops]
-            crops = [F.interpolate(c, size=(CROP, CROP), mode="area") for c in crops]
+            crops = [F.interpolate(c, size=(a.crop, a.crop), mode="area") for c in crops]
             xs.append(crops[0])
             ts.append(crops[-1])
         return torch.cat(xs), torch.cat(ts)
@@ -195,6 +208,8 @@ def main():
             for t in ae:
                 t.grad.mul_(scale)
         else:
+            if a.redraw and it > 0 and it % a.redraw == 0:
+                pyr, grams = network(it)
             chosen = [random.choice(styles) for _ in range(2)]
             f = net.encode(x)
             y = net.decode(torch.cat([net.apply(f[b:b + 1], net.banks[chosen[b]]) for b in range(2)]))

@@ -8,8 +8,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * Two decoder steps computed in a cheaper but equal form when no gradient is recorded (inference):
- * the weights are rearranged, the result is the same up to float rounding.
+ * Two decoder steps computed in a cheaper but equal form when no gradient is recorded (inference)
+ * on the CPU (the only place it was measured): the weights are rearranged, the result is the same
+ * up to float rounding.
  *
  * <p><b>Nearest upsampling by 2, reflection padding by 1, 3 x 3 convolution</b> ({@link
  * #upsampleConv}). Output pixel (2i + a, 2j + b) of the upsampled map sees only input rows i - 1,
@@ -32,19 +33,27 @@ final class SubPixel {
 
 	private SubPixel() {}
 
-	/** Whether {@link #upsampleConv} applies: no gradients, float32, a 3 x 3 kernel. */
+	// The rearranged weights are made on every call (from the live weights, which training updates in place): a few
+	// hundred thousand floats, well under a millisecond, against tens of milliseconds for the convolution.
+
+	/** Whether {@link #upsampleConv} applies: the CPU (measured there only), no gradients, float32, a 3 x 3 kernel. */
 	static boolean upsampleApplies(NDArray x, NDArray weight) {
-		return !JniUtils.isGradMode() && x.getDataType() == DataType.FLOAT32 && weight.getDataType() == DataType.FLOAT32
+		return onCpu(x) && !JniUtils.isGradMode() && x.getDataType() == DataType.FLOAT32 && weight.getDataType() == DataType.FLOAT32
 			&& weight.getShape().get(2) == 3 && weight.getShape().get(3) == 3;
 	}
 
-	/** Whether {@link #spaceToDepthConv} applies: no gradients, float32, stride 1, an odd kernel of at least 5, at most 4 outputs, even sides. */
+	/** Whether {@link #spaceToDepthConv} applies: the CPU, no gradients, float32, stride 1, an odd kernel of at least 5, at most 4 outputs, even sides. */
 	static boolean spaceToDepthApplies(NDArray x, NDArray weight, int stride) {
 		Shape ws = weight.getShape(), xs = x.getShape();
 		long k = ws.get(2);
-		return !JniUtils.isGradMode() && x.getDataType() == DataType.FLOAT32 && weight.getDataType() == DataType.FLOAT32
+		return onCpu(x) && !JniUtils.isGradMode() && x.getDataType() == DataType.FLOAT32 && weight.getDataType() == DataType.FLOAT32
 			&& stride == 1 && k == ws.get(3) && k >= 5 && k % 2 == 1 && ws.get(0) <= 4 && xs.get(2) % 2 == 0 && xs.get(3) % 2 == 0
 			&& xs.get(2) > k / 2 && xs.get(3) > k / 2;
+	}
+
+	/** x and the manager that will hold the results are on the CPU. */
+	private static boolean onCpu(NDArray x) {
+		return !x.getDevice().isGpu() && !x.getManager().getDevice().isGpu();
 	}
 
 	/** Nearest upsampling by 2, reflection padding by 1 and the 3 x 3 convolution (see the class comment). */
@@ -55,7 +64,7 @@ final class SubPixel {
 		NDManager m = x.getManager();
 		NDArray z;
 		try (NDArray cols = Layers.padAxis(x, 3, 1, 1, true); NDArray padded = Layers.padAxis(cols, 2, 1, 1, true);
-			NDArray pw = m.create(phaseWeights(weight.toFloatArray(), out, in), new Shape(4L * out, in, 2, 2)).toDevice(x.getDevice(), false);
+			NDArray pw = m.create(phaseWeights(weight.toFloatArray(), out, in), new Shape(4L * out, in, 2, 2));
 			NDArray pb = bias == null ? null : repeat4(bias))
 		{
 			z = Convolution.conv2d(padded, pw, pb, 1, 0); // N x 4 C_out x (h + 1) x (w + 1), channel c * 4 + a * 2 + b
@@ -84,8 +93,7 @@ final class SubPixel {
 		NDArray z;
 		try (NDArray padded = Layers.reflectPad(x, k / 2); NDArray split = padded.reshape(n, c, hp, 2, wp, 2);
 			NDArray moved = split.transpose(0, 1, 3, 5, 2, 4); NDArray blocks = moved.reshape(n, 4 * c, hp, wp);
-			NDArray sw = m.create(spaceToDepthWeights(weight.toFloatArray(), out, (int) c, k), new Shape(4L * out, 4 * c, kk, kk))
-				.toDevice(x.getDevice(), false);
+			NDArray sw = m.create(spaceToDepthWeights(weight.toFloatArray(), out, (int) c, k), new Shape(4L * out, 4 * c, kk, kk));
 			NDArray sb = bias == null ? null : repeat4(bias))
 		{
 			z = Convolution.conv2d(blocks, sw, sb, 1, 0); // N x 4 C_out x h / 2 x w / 2, channel o * 4 + a * 2 + b
