@@ -58,6 +58,7 @@ public final class LayerProfile {
 				NDArray w = p.get(l.tensor + ".weight"), b = p.get(l.tensor + ".bias");
 				NDArray in = a;
 				int pad = l.kernel / 2;
+				NDArray y;
 				if (l.upsample || l == Layer.D3) {
 					// the decoder's rearranged forms (nn.SubPixel), timed as the whole step that replaces padding and convolution
 					long flops = 2L * w.getShape().get(0) * w.getShape().get(1) * l.kernel * l.kernel * in.getShape().get(2)
@@ -65,30 +66,19 @@ public final class LayerProfile {
 					names[k] = l + (l.upsample ? " upsample+conv " : " conv ") + l.kernel + "x" + l.kernel + " " + w.getShape().get(1) + "->"
 						+ w.getShape().get(0);
 					results[k++] = time(runs, flops, () -> l.upsample ? Layers.upsampleConv(in, w, b) : Layers.conv(in, w, b, 1));
-					NDArray y = l.upsample ? Layers.upsampleConv(in, w, b) : Layers.conv(in, w, b, 1);
-					a.close();
-					if (l.normalised) {
-						names[k] = l + " instance norm";
-						results[k++] = time(runs, 0, () -> Layers.instanceNorm(y));
-						NDArray n = Layers.instanceNorm(y);
-						names[k] = l + " relu";
-						results[k++] = time(runs, 0, () -> Activation.relu(n));
-						a = Activation.relu(n);
-						n.close();
-						y.close();
-					}
-					else a = y;
-					continue;
+					y = l.upsample ? Layers.upsampleConv(in, w, b) : Layers.conv(in, w, b, 1);
 				}
-				NDArray padded = l.upsample ? Layers.upsample2ReflectPad(in, pad) : Layers.reflectPad(in, pad);
-				names[k] = l + (l.upsample ? " upsample+pad" : " pad");
-				results[k++] = time(runs, 0, () -> l.upsample ? Layers.upsample2ReflectPad(in, pad) : Layers.reflectPad(in, pad));
-				long outH = (padded.getShape().get(2) - l.kernel) / l.stride + 1, outW = (padded.getShape().get(3) - l.kernel) / l.stride + 1;
-				long flops = 2L * w.getShape().get(0) * w.getShape().get(1) * l.kernel * l.kernel * outH * outW;
-				names[k] = l + " conv " + l.kernel + "x" + l.kernel + " " + w.getShape().get(1) + "->" + w.getShape().get(0);
-				results[k++] = time(runs, flops, () -> Convolution.conv2d(padded, w, b, l.stride, 0));
-				NDArray y = Convolution.conv2d(padded, w, b, l.stride, 0);
-				padded.close();
+				else {
+					NDArray padded = Layers.reflectPad(in, pad);
+					names[k] = l + " pad";
+					results[k++] = time(runs, 0, () -> Layers.reflectPad(in, pad));
+					long outH = (padded.getShape().get(2) - l.kernel) / l.stride + 1, outW = (padded.getShape().get(3) - l.kernel) / l.stride + 1;
+					long flops = 2L * w.getShape().get(0) * w.getShape().get(1) * l.kernel * l.kernel * outH * outW;
+					names[k] = l + " conv " + l.kernel + "x" + l.kernel + " " + w.getShape().get(1) + "->" + w.getShape().get(0);
+					results[k++] = time(runs, flops, () -> Convolution.conv2d(padded, w, b, l.stride, 0));
+					y = Convolution.conv2d(padded, w, b, l.stride, 0);
+					padded.close();
+				}
 				a.close();
 				if (l.normalised) {
 					names[k] = l + " instance norm";
