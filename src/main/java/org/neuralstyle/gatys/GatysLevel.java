@@ -34,6 +34,17 @@ final class GatysLevel implements AutoCloseable {
 	/** Per style layer: the region masks at that layer's resolution. */
 	final Map<String, List<NDArray>> layerMasks = new HashMap<>();
 	final boolean guided;
+	/**
+	 * Style layers whose Gram matrix is summed over bands of rows ({@link #bandGrams}): full-size maps
+	 * above {@link #bandAbove}, in bands of about {@link #bandBytes}. The first level of the offline pyramid is 96 channels at the image's
+	 * size, 101 MB at 512 x 512: above glibc's 64 MB heaps every evaluation maps it afresh and the
+	 * kernel zero-fills it (README, "The offline feature network"); in bands each piece is reused.
+	 */
+	final Set<String> banded = new java.util.HashSet<>();
+	/** Full-size maps above this many bytes are computed in bands (close to glibc's 64 MB heaps; a seam for tests). */
+	static long bandAbove = 48L << 20;
+	/** The size of a band's map (a seam for tests). */
+	static long bandBytes = 16L << 20;
 	String lastTerms = "";
 
 	/**
@@ -67,6 +78,8 @@ final class GatysLevel implements AutoCloseable {
 			double[] scales = new double[t.size()];
 			for (int r = 0; r < scales.length; r++) scales[r] = t.get(r) == null ? 0 : FeatureNetwork.termScale(net, t.get(r));
 			styleScales.put(l, scales);
+			long channels = t.stream().filter(java.util.Objects::nonNull).findFirst().map(g -> g.getShape().get(0)).orElse(0L);
+			if (!s.contentLayers().contains(l) && net.rowRadius(l) >= 0 && channels * w * h * 4 > bandAbove && h > 1) banded.add(l);
 		}
 		if (guided) {
 			for (String l : s.styleLayers().keySet()) {
@@ -81,7 +94,9 @@ final class GatysLevel implements AutoCloseable {
 		try (NDManager m = manager.newSubManager(); GradientCollector gc = session.collector()) {
 			NDArray img = m.create(x, new Shape(1, 3, h, w));
 			img.setRequiresGradient(true);
-			Map<String, NDArray> f = net.features(img, layers);
+			Set<String> whole = new java.util.HashSet<>(layers);
+			whole.removeAll(banded);
+			Map<String, NDArray> f = net.features(img, whole);
 			NDArray content = m.zeros(new Shape());
 			for (String l : s.contentLayers()) {
 				content = content.add(Scalars.times(Losses.content(f.get(l), contentTargets.get(l)), contentScales.get(l)));
@@ -90,9 +105,10 @@ final class GatysLevel implements AutoCloseable {
 			for (var e : s.styleLayers().entrySet()) {
 				String l = e.getKey();
 				List<NDArray> targets = styleTargets.get(l);
+				List<NDArray> bands = banded.contains(l) ? bandGrams(img, l) : null;
 				for (int r = 0; r < targets.size(); r++) {
 					if (targets.get(r) == null) continue; // a region outside this tile
-					NDArray g = Losses.gram(f.get(l), guided ? layerMasks.get(l).get(r) : null);
+					NDArray g = bands != null ? bands.get(r) : Losses.gram(f.get(l), guided ? layerMasks.get(l).get(r) : null);
 					style = style.add(Scalars.times(Losses.style(g, targets.get(r)), e.getValue() * styleScales.get(l)[r]));
 				}
 			}
@@ -105,6 +121,68 @@ final class GatysLevel implements AutoCloseable {
 			lastTerms = String.format(Locale.ROOT, "content %.3g, style %.3g, tv %.3g", content.getFloat() * s.contentWeight(),
 				style.getFloat() * s.styleWeight(), tv.getFloat() * s.tvWeight());
 			return total.getFloat();
+		}
+	}
+
+	/**
+	 * The Gram matrix of full-size layer {@code l} (one per region target, guided by its mask, or
+	 * one), as {@link Losses#gram} computes it on the whole map, but summed over bands of rows: each
+	 * band's map from the image's rows widened by the layer's {@link FeatureNetwork#rowRadius} (so
+	 * the band's own rows see exactly what they see in the whole image; the image's top and bottom
+	 * are padded as in the whole image), cut back to the band. Gradients flow through the slices.
+	 */
+	List<NDArray> bandGrams(NDArray img, String l) {
+		List<NDArray> targets = styleTargets.get(l);
+		long c = targets.stream().filter(java.util.Objects::nonNull).findFirst().orElseThrow().getShape().get(0);
+		int radius = net.rowRadius(l);
+		int rows = (int) Math.max(8, Math.min(h, bandBytes / Math.max(1, c * w * 4)));
+		NDArray[] sums = new NDArray[targets.size()];
+		for (int y0 = 0; y0 < h; y0 += rows) {
+			int y1 = Math.min(h, y0 + rows), a = Math.max(0, y0 - radius), b = Math.min(h, y1 + radius);
+			try (NDArray band = img.get(":, :, " + a + ":" + b + ", :")) {
+				NDArray fl = net.features(band, Set.of(l)).get(l);
+				try (NDArray core = fl.get(":, :, " + (y0 - a) + ":" + (y1 - a) + ", :")) {
+					for (int r = 0; r < targets.size(); r++) {
+						if (targets.get(r) == null) continue;
+						NDArray part;
+						if (!guided) part = product(core, c);
+						else {
+							try (NDArray m = layerMasks.get(l).get(r).get(":, :, " + y0 + ":" + y1 + ", :"); NDArray fm = core.mul(m)) {
+								part = product(fm, c);
+							}
+						}
+						if (sums[r] == null) sums[r] = part;
+						else {
+							NDArray next = sums[r].add(part);
+							sums[r] = next;
+						}
+					}
+				}
+			}
+		}
+		List<NDArray> out = new ArrayList<>();
+		for (int r = 0; r < targets.size(); r++) {
+			if (sums[r] == null) {
+				out.add(null);
+				continue;
+			}
+			if (!guided) out.add(Scalars.over(sums[r], (double) c * w * h));
+			else {
+				NDArray mask = layerMasks.get(l).get(r);
+				try (NDArray m2 = mask.square(); NDArray mass = m2.sum(); NDArray norm = Scalars.times(mass, c);
+					NDArray safe = Scalars.atLeast(norm, 1e-12))
+				{
+					out.add(sums[r].div(safe));
+				}
+			}
+		}
+		return out;
+	}
+
+	/** F F^T of a 1 x C x rows x W map. */
+	private static NDArray product(NDArray f, long c) {
+		try (NDArray flat = f.reshape(c, f.getShape().get(2) * f.getShape().get(3)); NDArray t = flat.transpose()) {
+			return flat.matMul(t);
 		}
 	}
 

@@ -32,6 +32,16 @@ public interface FeatureNetwork extends AutoCloseable {
 	/** How many times the image is halved before {@code layer} (throws for an unknown layer, naming the known ones). */
 	int poolings(String layer);
 
+	/**
+	 * For a layer at the image's resolution (no halving): how many image rows above and below a
+	 * row of its map the map's value depends on, so that the layer can be computed for a band of
+	 * rows from the image's rows widened by this much (Gatys sums such a layer's Gram matrix band
+	 * by band). -1 where not known or the layer is halved: then it is always computed whole.
+	 */
+	default int rowRadius(String layer) {
+		return -1;
+	}
+
 	/** The floats of the maps a forward pass up to the deepest of {@code layers} keeps for the backward pass (w x h input). */
 	long activationFloats(int w, int h, Set<String> layers);
 

@@ -151,6 +151,12 @@ public final class RandomPyramid implements FeatureNetwork {
 			+ " (the VGG layer names relu1_1 ... belong to network=vgg19, vgg16 or random-vgg)");
 	}
 
+	/** The first level: the 5 x 5 filters (the colour directions are 1 x 1); halved levels: not computed in bands. */
+	@Override
+	public int rowRadius(String layer) {
+		return poolings(layer) == 0 ? kernel / 2 : -1;
+	}
+
 	private int deepest(Set<String> layers) {
 		int d = -1;
 		for (String l : layers) d = Math.max(d, poolings(l));
