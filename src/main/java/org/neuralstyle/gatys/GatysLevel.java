@@ -145,45 +145,22 @@ final class GatysLevel implements AutoCloseable {
 					for (int r = 0; r < targets.size(); r++) {
 						if (targets.get(r) == null) continue;
 						NDArray part;
-						if (!guided) part = product(core, c);
+						if (!guided) part = Losses.gramSum(core);
 						else {
 							try (NDArray m = layerMasks.get(l).get(r).get(":, :, " + y0 + ":" + y1 + ", :"); NDArray fm = core.mul(m)) {
-								part = product(fm, c);
+								part = Losses.gramSum(fm);
 							}
 						}
-						if (sums[r] == null) sums[r] = part;
-						else {
-							NDArray next = sums[r].add(part);
-							sums[r] = next;
-						}
+						sums[r] = sums[r] == null ? part : sums[r].add(part);
 					}
 				}
 			}
 		}
 		List<NDArray> out = new ArrayList<>();
 		for (int r = 0; r < targets.size(); r++) {
-			if (sums[r] == null) {
-				out.add(null);
-				continue;
-			}
-			if (!guided) out.add(Scalars.over(sums[r], (double) c * w * h));
-			else {
-				NDArray mask = layerMasks.get(l).get(r);
-				try (NDArray m2 = mask.square(); NDArray mass = m2.sum(); NDArray norm = Scalars.times(mass, c);
-					NDArray safe = Scalars.atLeast(norm, 1e-12))
-				{
-					out.add(sums[r].div(safe));
-				}
-			}
+			out.add(sums[r] == null ? null : Losses.gramNormalised(sums[r], c, (long) w * h, guided ? layerMasks.get(l).get(r) : null));
 		}
 		return out;
-	}
-
-	/** F F^T of a 1 x C x rows x W map. */
-	private static NDArray product(NDArray f, long c) {
-		try (NDArray flat = f.reshape(c, f.getShape().get(2) * f.getShape().get(3)); NDArray t = flat.transpose()) {
-			return flat.matMul(t);
-		}
 	}
 
 	@Override

@@ -86,6 +86,13 @@ final class LibTorch {
 		String getenv(String name);
 	}
 
+	private static PageFaults.Probe probe;
+
+	/** What the automatic choice measured (null: not measured, the setting was not auto or not Linux). */
+	static synchronized String hugePagesProbe() {
+		return probe == null ? null : probe.toString();
+	}
+
 	/**
 	 * Huge pages for libtorch's large tensors. libtorch 2.x's CPU allocator aligns allocations of
 	 * 2 MB and more to 2 MB and asks for transparent huge pages on them
@@ -99,23 +106,15 @@ final class LibTorch {
 	 * the user set in the environment (also {@code 0}) is left alone. Returns the value now in
 	 * the C environment (null if unset, or where it could not be read: not Linux, no JNA).
 	 */
-	private static PageFaults.Probe probe;
-
-	/** What the automatic choice measured (null: not measured, the setting was not auto or not Linux). */
-	static synchronized String hugePagesProbe() {
-		return probe == null ? null : probe.toString();
-	}
-
 	static synchronized String enableHugePages(EngineSettings.HugePages mode) {
 		if (!Platform.isLinux()) return null;
 		try {
 			Env c = Native.load("c", Env.class);
-			boolean on = mode == EngineSettings.HugePages.ON;
-			if (mode == EngineSettings.HugePages.AUTO && System.getenv(THP_ENV) == null) {
-				probe = PageFaults.probe();
-				on = probe != null && probe.hugeFaster();
+			if (System.getenv(THP_ENV) == null && c.getenv(THP_ENV) == null) { // not chosen by the user: the setting decides
+				if (mode == EngineSettings.HugePages.AUTO) probe = PageFaults.probe();
+				boolean on = mode == EngineSettings.HugePages.ON || (probe != null && probe.hugeFaster());
+				if (on) c.setenv(THP_ENV, "1", 0);
 			}
-			if (on && System.getenv(THP_ENV) == null && c.getenv(THP_ENV) == null) c.setenv(THP_ENV, "1", 0);
 			return c.getenv(THP_ENV);
 		}
 		catch (RuntimeException | LinkageError e) {

@@ -22,19 +22,33 @@ public final class Losses {
 
 	/** The Gram matrix, or the guided Gram matrix when {@code mask} (1 x 1 x H x W) is given. */
 	public static NDArray gram(NDArray f, NDArray mask) {
-		Shape s = f.getShape();
-		long c = s.get(1), n = s.get(2) * s.get(3);
 		NDArray fm = mask == null ? f : f.mul(mask);
-		try (NDArray flat = fm.reshape(c, n); NDArray t = flat.transpose(); NDArray g = flat.matMul(t)) {
-			if (mask == null) return Scalars.over(g, (double) c * n);
-			try (NDArray m2 = mask.square(); NDArray mass = m2.sum(); NDArray norm = Scalars.times(mass, c);
-				NDArray safe = Scalars.atLeast(norm, 1e-12))
-			{
-				return g.div(safe);
-			}
+		try (NDArray g = gramSum(fm)) {
+			return gramNormalised(g, f.getShape().get(1), f.getShape().get(2) * f.getShape().get(3), mask);
 		}
 		finally {
 			if (fm != f) fm.close();
+		}
+	}
+
+	/** F F^T of a 1 x C x H x W map (the (guided) Gram matrix before its normalisation; sums of parts add up). */
+	public static NDArray gramSum(NDArray f) {
+		Shape s = f.getShape();
+		try (NDArray flat = f.reshape(s.get(1), s.get(2) * s.get(3)); NDArray t = flat.transpose()) {
+			return flat.matMul(t);
+		}
+	}
+
+	/**
+	 * {@link #gramSum} of a map with c channels and n positions (of the masked map when {@code mask}
+	 * is given) divided as {@link #gram} divides it: by c n, or by c sum(mask^2).
+	 */
+	public static NDArray gramNormalised(NDArray sum, long c, long n, NDArray mask) {
+		if (mask == null) return Scalars.over(sum, (double) c * n);
+		try (NDArray m2 = mask.square(); NDArray mass = m2.sum(); NDArray norm = Scalars.times(mass, c);
+			NDArray safe = Scalars.atLeast(norm, 1e-12))
+		{
+			return sum.div(safe);
 		}
 	}
 
