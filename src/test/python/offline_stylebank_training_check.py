@@ -11,7 +11,8 @@ its own random weights, so not the plugin's), with relative content and style te
 
     /usr/bin/python3 src/test/python/offline_stylebank_training_check.py OUT.png \\
         [--style-weight 200] [--iterations 1500] [--lambda 1] [--widths 16,32,64] \\
-        [--distill TARGET_FOLDER] [--crop 128] [--redraw N]
+        [--distill TARGET_FOLDER] [--distill-colour W] [--crop 128] [--redraw N] \\
+        [--style-loss gram|sw] [--style-size N] [--threads 2]
 
 Writes OUT.png: chelsea.png reconstructed (no bank) and in each trained style, side by side.
 --distill trains one style (starry_night) towards images in TARGET_FOLDER instead of Gram
@@ -19,6 +20,12 @@ matrices: TARGET_FOLDER/NAME.png is the plugin's Gatys result for content image 
 side 256 (macros/gatys.ijm "... style=starry_night.jpg size=256 iterations=100 network=offline");
 the loss is 10 x L1 in pixels plus the relative feature distance at scale1-3, plus with
 --distill-style W, W x the relative Gram distance to the target crop at scale1-4.
+If TARGET_FOLDER has the subfolders starry_night, the_scream and great_wave, all three styles are
+trained, each towards its own subfolder's images. --distill-colour W adds W x the sliced
+distance of the RGB colour distributions to the target crop; --pixel sets the L1 weight (10).
+--style-loss sw replaces the Gram matrices by a sliced Wasserstein distance of the feature
+distributions (Heitz et al., CVPR 2021; C random directions per layer, drawn anew each step);
+--style-size sets the style image's long side (default: the crop side); --threads (2).
 --redraw N draws a new pyramid (new random filters, the style Gram targets recomputed with it)
 every N stylizing steps, so that the decoder cannot fit one fixed set of random filters.
 --crop sets the training crop (and the style image's long side); also the PyTorch peer of the
@@ -101,6 +108,22 @@ def relative(a, b):
     return ((a - b) ** 2).mean() / (b ** 2).mean()
 
 
+def sliced(f, target, g):
+    """Sliced Wasserstein-2 distance between the per-pixel feature vectors of f (1 x C x H x W)
+    and of target (1 x C x H' x W'), over C random unit directions, relative to the target's
+    mean square projection (Heitz et al., CVPR 2021, with our relative normalisation)."""
+    c = f.shape[1]
+    v = torch.randn(c, c, generator=g)
+    v = v / v.norm(dim=0, keepdim=True)
+    p = f[0].flatten(1).t() @ v
+    q = target[0].flatten(1).t() @ v
+    p, _ = p.sort(dim=0)
+    q, _ = q.sort(dim=0)
+    if q.shape[0] != p.shape[0]:
+        q = F.interpolate(q.t().unsqueeze(0), size=p.shape[0], mode="linear", align_corners=True)[0].t()
+    return ((p - q) ** 2).mean() / (q ** 2).mean()
+
+
 class StyleBank:
     """Model format v1: E1-E3 (IN, ReLU), bank, D1-D3 (nearest upsampling), reflection padding."""
 
@@ -147,23 +170,35 @@ def main():
     ap.add_argument("--distill")
     ap.add_argument("--distill-style", type=float, default=0,
                     help="with --distill: weight of the Gram matrices of the target crop (scale1-4, relative)")
+    ap.add_argument("--distill-colour", type=float, default=0,
+                    help="with --distill: weight of the sliced distance of the RGB colour distributions to the target crop")
+    ap.add_argument("--pixel", type=float, default=10, help="with --distill: weight of the L1 pixel term")
     ap.add_argument("--crop", type=int, default=CROP, help="training crop side (the style image's long side too)")
+    ap.add_argument("--style-size", type=int, default=0,
+                    help="the style image's long side (0: the crop side)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--style-loss", choices=["gram", "sw"], default="gram",
+                    help="gram: Gram matrices; sw: sliced Wasserstein distance of the feature distributions")
     ap.add_argument("--redraw", type=int, default=0,
                     help="draw new random filters every N stylizing steps (0: one fixed network), the style targets with them")
     a = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(a.threads)
     random.seed(0)
     paths = sorted(glob.glob(os.path.join(CONTENT, "*")))
     content = [image(p, 256) for p in paths]
-    styles = ["starry_night"] if a.distill else STYLES
+    per_style = a.distill and all(os.path.isdir(os.path.join(a.distill, s)) for s in STYLES)
+    styles = STYLES if per_style or not a.distill else ["starry_night"]
     targets = None
     if a.distill:
-        targets = [image(os.path.join(a.distill, os.path.splitext(os.path.basename(p))[0] + ".png")) for p in paths]
-        for c, t in zip(content, targets):
-            if c.shape != t.shape:
-                raise SystemExit(f"target size {tuple(t.shape)} differs from the content's {tuple(c.shape)}")
+        targets = {}
+        for s in styles:
+            folder = os.path.join(a.distill, s) if per_style else a.distill
+            targets[s] = [image(os.path.join(folder, os.path.splitext(os.path.basename(p))[0] + ".png")) for p in paths]
+            for c, t in zip(content, targets[s]):
+                if c.shape != t.shape:
+                    raise SystemExit(f"target size {tuple(t.shape)} differs from the content's {tuple(c.shape)}")
     net = StyleBank([int(v) for v in a.widths.split(",")], styles)
-    style_images = {s: image(os.path.join(SAMPLES, s + ".jpg"), a.crop) for s in styles}
+    style_images = {s: image(os.path.join(SAMPLES, s + ".jpg"), a.style_size or a.crop) for s in styles}
 
     def network(seed):
         p = Pyramid(seed)
@@ -175,18 +210,19 @@ def main():
         return p, g
 
     pyr, grams = network(0)
+    gen = torch.Generator().manual_seed(1)
     ae = net.autoencoder()
     opt = torch.optim.Adam(ae + [t for s in styles for t in net.banks[s]], lr=0.003)
 
-    def batch():
+    def batch(chosen):
         xs, ts = [], []
-        for _ in range(2):
+        for b in range(2):
             k = random.randrange(len(content))
             im = content[k]
             h, w = im.shape[2:]
             cs = max(8, round(min(h, w) * (0.5 + 0.5 * random.random())))
             y0, x0 = random.randint(0, h - cs), random.randint(0, w - cs)
-            crops = [im] + ([targets[k]] if targets else [])
+            crops = [im] + ([targets[chosen[b] if chosen else styles[0]][k]] if targets else [])
             crops = [c[:, :, y0:y0 + cs, x0:x0 + cs] for c in crops]
             if random.random() < 0.5:
                 crops = [c.flip(3) for c in crops]
@@ -197,7 +233,9 @@ def main():
 
     last, t0 = None, time.time()
     for it in range(a.iterations):
-        x, target = batch()
+        # per-style targets: the styles are drawn first, to crop their targets (single style: as before)
+        chosen = [random.choice(styles) for _ in range(2)] if per_style else None
+        x, target = batch(chosen)
         opt.zero_grad()
         if it % 3 == 2:  # the autoencoder step, its gradient rescaled to lambda x the last stylizing one
             y = net.decode(net.encode(x))
@@ -210,19 +248,26 @@ def main():
         else:
             if a.redraw and it > 0 and it % a.redraw == 0:
                 pyr, grams = network(it)
-            chosen = [random.choice(styles) for _ in range(2)]
+            if not per_style:
+                chosen = [random.choice(styles) for _ in range(2)]
             f = net.encode(x)
             y = net.decode(torch.cat([net.apply(f[b:b + 1], net.banks[chosen[b]]) for b in range(2)]))
             fy = pyr(y)
             with torch.no_grad():
                 fx = pyr(target if a.distill else x)
             if a.distill:
-                loss = 10 * (y - target).abs().mean() + sum(relative(fy[i], fx[i]) for i in range(3))
+                loss = a.pixel * (y - target).abs().mean() + sum(relative(fy[i], fx[i]) for i in range(3))
+                if a.distill_colour > 0:  # the distribution of RGB colours, sliced (3 x 3 directions)
+                    loss = loss + a.distill_colour * sum(
+                        sliced(y[b:b + 1], target[b:b + 1], gen) for b in range(2)) / 2
                 if a.distill_style > 0:
                     loss = loss + a.distill_style * sum(
                         relative(gram(fy[i][b:b + 1]), gram(fx[i][b:b + 1])) for b in range(2) for i in range(4)) / 8
             else:
-                style = sum(relative(gram(fy[i][b:b + 1]), grams[chosen[b]][i]) for b in range(2) for i in range(4)) / 8
+                if a.style_loss == "sw":
+                    style = sum(sliced(fy[i][b:b + 1], grams[chosen[b]][i], gen) for b in range(2) for i in range(4)) / 8
+                else:
+                    style = sum(relative(gram(fy[i][b:b + 1]), grams[chosen[b]][i]) for b in range(2) for i in range(4)) / 8
                 tv = ((y[:, :, 1:] - y[:, :, :-1]) ** 2).mean() + ((y[:, :, :, 1:] - y[:, :, :, :-1]) ** 2).mean()
                 loss = relative(fy[2], fx[2]) + a.style_weight * style + 1e-4 * tv
             loss.backward()
