@@ -177,6 +177,7 @@ def main():
     ap.add_argument("--style-size", type=int, default=0,
                     help="the style image's long side (0: the crop side)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--lr", type=float, default=0.003)
     ap.add_argument("--style-loss", choices=["gram", "sw"], default="gram",
                     help="gram: Gram matrices; sw: sliced Wasserstein distance of the feature distributions")
     ap.add_argument("--redraw", type=int, default=0,
@@ -212,7 +213,7 @@ def main():
     pyr, grams = network(0)
     gen = torch.Generator().manual_seed(1)
     ae = net.autoencoder()
-    opt = torch.optim.Adam(ae + [t for s in styles for t in net.banks[s]], lr=0.003)
+    opt = torch.optim.Adam(ae + [t for s in styles for t in net.banks[s]], lr=a.lr)
 
     def batch(chosen):
         xs, ts = [], []

@@ -53,7 +53,8 @@ public class TrainingPlugins implements PlugIn {
 	/** One line of help per dialog field. */
 	static String[][] fields(String arg) {
 		String[] more = { "more", "Further training settings as key=value pairs: lr, decay, decay_every, style_weight, content_weight, "
-			+ "tv_weight, t, lambda, seed, deterministic, network, download, checkpoint_every, preview_every, channels, bank_kernel (see the README)." };
+			+ "tv_weight, t, lambda, seed, deterministic, network, download, checkpoint_every, preview_every, channels, bank_kernel; targets=FOLDER to train each style towards target images such as "
+			+ "Gatys results (FOLDER/STYLE_ID/CONTENT_NAME.png), with pixel_weight (see the README)." };
 		String[] iterations = { "iterations", "Training steps. Each takes a few seconds on a CPU at 256 pixels, batch 4." };
 		String[] size = { "size", "Side of the square training crops in pixels (256 in the paper)." };
 		return switch (arg) {

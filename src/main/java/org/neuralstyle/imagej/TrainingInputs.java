@@ -62,6 +62,55 @@ public final class TrainingInputs {
 		return out;
 	}
 
+	/**
+	 * Content images with target images, for training towards targets (distillation): for each
+	 * content image NAME.ext and each style id, {@code targets}/ID/NAME.* (any image type ImageJ
+	 * opens), for example the Gatys result of that image in that style. A content image's targets
+	 * must share one size; the content image is scaled to it.
+	 */
+	public static List<Trainer.ContentImage> contentWithTargets(Path folder, Path targets, List<String> styleIds) throws IOException {
+		if (!Files.isDirectory(targets)) throw new IllegalArgumentException("targets folder not found: " + targets);
+		List<Trainer.ContentImage> out = new ArrayList<>();
+		for (Path p : images(folder, "content")) {
+			String base = baseName(p);
+			java.util.Map<String, float[]> t = new java.util.HashMap<>();
+			int tw = -1, th = -1;
+			for (String id : styleIds) {
+				Path file = target(targets.resolve(id), base);
+				if (file == null) {
+					throw new IllegalArgumentException("no target image for content image " + p.getFileName() + " in style '" + id
+						+ "': expected " + targets.resolve(id).resolve(base + ".png") + " (for example its Gatys result in that style)");
+				}
+				ImagePlus imp = ResultFiles.open(file);
+				if (tw >= 0 && (imp.getWidth() != tw || imp.getHeight() != th)) {
+					throw new IllegalArgumentException("the target images of " + p.getFileName() + " differ in size (" + file + " is "
+						+ imp.getWidth() + " x " + imp.getHeight() + ", another " + tw + " x " + th + "); make them one size");
+				}
+				tw = imp.getWidth();
+				th = imp.getHeight();
+				if (Math.min(tw, th) < 16) throw new IllegalArgumentException(file + " is too small to crop from (at least 16 pixels a side)");
+				t.put(id, ImagePlanes.rgb(imp, 1));
+			}
+			ImagePlus imp = ResultFiles.open(p);
+			float[] rgb = ImagePlanes.rgb(imp, 1);
+			if (imp.getWidth() != tw || imp.getHeight() != th) rgb = Resize.area(rgb, 3, imp.getWidth(), imp.getHeight(), tw, th);
+			out.add(new Trainer.ContentImage(rgb, tw, th, t));
+		}
+		return out;
+	}
+
+	private static String baseName(Path p) {
+		String n = p.getFileName().toString();
+		return n.contains(".") ? n.substring(0, n.lastIndexOf('.')) : n;
+	}
+
+	/** The image in {@code folder} whose name without extension is {@code base}, or null. */
+	private static Path target(Path folder, String base) throws IOException {
+		if (!Files.isDirectory(folder)) return null;
+		for (Path p : images(folder, "target")) if (baseName(p).equals(base)) return p;
+		return null;
+	}
+
 	public static Trainer.StyleImage style(Path file, String id, String name) {
 		ImagePlus imp = ResultFiles.open(file);
 		String fileName = file.getFileName().toString();

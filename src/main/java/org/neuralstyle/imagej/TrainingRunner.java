@@ -37,31 +37,40 @@ public final class TrainingRunner {
 	 * [1e-4], t [2] (stylizing steps per autoencoder step), lambda [1], seed [0], channels
 	 * [32,64,128], bank_kernel [3], checkpoint_every [1000], content_layers and style_layers [the
 	 * loss network's: VGG relu3_3 and relu1_2,relu2_2,relu3_3,relu4_3; offline scale3 and
-	 * scale1,...,scale4], deterministic [false].
+	 * scale1,...,scale4], deterministic [false], pixel_weight [10] (only with targets).
 	 */
 	public static final Set<String> SETTINGS_KEYS = Set.of("size", "batch", "iterations", "lr", "decay", "decay_every",
 		"content_weight", "style_weight", "tv_weight", "t", "lambda", "seed", "channels", "bank_kernel", "checkpoint_every",
-		"content_layers", "style_layers", "deterministic");
+		"content_layers", "style_layers", "deterministic", "pixel_weight");
 
 	/** Joint training's options. */
 	public static final Set<String> TRAIN_KEYS = Options.keys(SETTINGS_KEYS, Set.of("content", "styles", "output", "name", "network",
-		"download", "device", "checkpoint", "resume", "preview_every"));
+		"download", "device", "checkpoint", "resume", "preview_every", "targets"));
 
 	/** Incremental learning's options. */
 	public static final Set<String> LEARN_KEYS = Options.keys(SETTINGS_KEYS, Set.of("model", "style", "id", "name", "content",
 		"network", "download", "device", "output"));
 
-	/** previewEvery: every N iterations the first content image in every style (0 = never, -1 = 500 when someone watches). */
+	/**
+	 * previewEvery: every N iterations the first content image in every style (0 = never, -1 = 500
+	 * when someone watches). targets (null: none): a folder with one subfolder per style id holding
+	 * an image per content image that the stylized content should look like (distillation, for
+	 * example Gatys results); the style weight is then 0 unless asked.
+	 */
 	public record TrainRequest(Path content, Path styles, Path output, String name, String network, boolean download,
-		Engines.DeviceChoice device, Path checkpoint, boolean resume, int previewEvery, TrainingSettings training, EngineSettings engine)
+		Engines.DeviceChoice device, Path checkpoint, boolean resume, int previewEvery, Path targets, TrainingSettings training,
+		EngineSettings engine)
 	{
 		public static TrainRequest from(Options o, EngineSettings engine) {
 			Path output = o.path("output", "where to write the model: NAME.stylebank or NAME.stylebank.zip");
 			String defaultName = output.getFileName().toString().replaceAll("\\.stylebank(\\.zip)?$", "");
+			Path targets = o.has("targets") ? o.path("targets", "") : null;
+			TrainingSettings s = settings(o, TrainingSettings.defaults());
+			if (targets != null && !o.has("style_weight")) s = s.withStyleWeight(0);
 			return new TrainRequest(o.path("content", "a folder of content images"), o.path("styles", "a folder with one image per style"),
 				output, o.get("name", defaultName), networkOption(o), o.flag("download", false), o.device(engine.device()),
 				Path.of(o.get("checkpoint", output + ".checkpoint")), o.flag("resume", false), o.integer("preview_every", -1),
-				settings(o, TrainingSettings.defaults()), engine);
+				targets, s, engine);
 		}
 	}
 
@@ -106,7 +115,8 @@ public final class TrainingRunner {
 			o.number("decay", d.decay()), o.integer("decay_every", d.decayEvery()), o.number("content_weight", d.contentWeight()),
 			o.number("style_weight", d.styleWeight()), o.number("tv_weight", d.tvWeight()), o.integer("t", d.t()),
 			o.number("lambda", d.lambda()), o.whole("seed", d.seed()), o.integer("checkpoint_every", d.checkpointEvery()),
-			o.list("content_layers", d.contentLayers()), o.list("style_layers", d.styleLayers()), o.flag("deterministic", d.deterministic()));
+			o.list("content_layers", d.contentLayers()), o.list("style_layers", d.styleLayers()), o.flag("deterministic", d.deterministic()),
+			o.number("pixel_weight", d.pixelWeight()));
 	}
 
 	/**
@@ -117,7 +127,8 @@ public final class TrainingRunner {
 		ResultFiles.checkModelWritable(r.output());
 		Device device = Engines.device(r.device());
 		var styles = TrainingInputs.styles(r.styles());
-		var content = TrainingInputs.content(r.content(), r.training().cropSize());
+		var content = r.targets() == null ? TrainingInputs.content(r.content(), r.training().cropSize())
+			: TrainingInputs.contentWithTargets(r.content(), r.targets(), styles.stream().map(Trainer.StyleImage::id).toList());
 		long t0 = System.nanoTime();
 		Engines.configure(r.engine());
 		return Engines.withPluginClassLoader(() -> {

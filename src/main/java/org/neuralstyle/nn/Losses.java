@@ -67,6 +67,13 @@ public final class Losses {
 		}
 	}
 
+	/** The mean absolute difference (L1 per element) of two arrays of one shape. */
+	public static NDArray meanAbsolute(NDArray a, NDArray b) {
+		try (NDArray d = a.sub(b); NDArray abs = d.abs()) {
+			return abs.mean();
+		}
+	}
+
 	public static NDArray totalVariation(NDArray x) {
 		Shape s = x.getShape();
 		long h = s.get(2), w = s.get(3);

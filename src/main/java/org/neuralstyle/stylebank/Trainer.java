@@ -48,8 +48,25 @@ public final class Trainer implements AutoCloseable {
 	/** A style to learn: id, display name, the image (CHW in [0, 1]) and the file it came from. */
 	public record StyleImage(String id, String name, float[] rgb, int width, int height, String source) {}
 
-	/** A content image (CHW in [0, 1]); crops and flips of it are the training samples. */
-	public record ContentImage(float[] rgb, int width, int height) {}
+	/**
+	 * A content image (CHW in [0, 1]); crops and flips of it are the training samples.
+	 * {@code targets}: for training towards target images (distillation), per style id the image
+	 * the stylized content should look like, of the same size (CHW); empty otherwise.
+	 */
+	public record ContentImage(float[] rgb, int width, int height, Map<String, float[]> targets) {
+		public ContentImage {
+			targets = Map.copyOf(targets);
+			for (var e : targets.entrySet()) {
+				if (e.getValue().length != rgb.length) {
+					throw new IllegalArgumentException("the target image for style '" + e.getKey() + "' must have the content image's size");
+				}
+			}
+		}
+
+		public ContentImage(float[] rgb, int width, int height) {
+			this(rgb, width, height, Map.of());
+		}
+	}
 
 	/** Hears about each iteration; may ask to stop. */
 	public interface Listener {
@@ -84,6 +101,8 @@ public final class Trainer implements AutoCloseable {
 	private int iteration;
 	private double lastStyleGradNorm = Double.NaN;
 	private int previewEvery;
+	/** Whether the last {@link #train} ran towards target images (recorded in the manifest). */
+	private boolean towardsTargets;
 	private ContentImage previewImage;
 
 	/** Shows {@code image} stylized in every style every {@code every} iterations (0 = never). */
@@ -192,7 +211,10 @@ public final class Trainer implements AutoCloseable {
 
 	/** Runs until {@code s.iterations} or cancel; checkpoints into {@code checkpointDir} (if not null). */
 	public void train(List<ContentImage> content, Path checkpointDir, Listener listener) throws IOException {
-		TrainingData data = new TrainingData(content, styles.size(), s);
+		List<String> styleIds = new ArrayList<>();
+		for (StyleImage st : styles) styleIds.add(st.id());
+		TrainingData data = new TrainingData(content, styleIds, s);
+		towardsTargets = !content.get(0).targets().isEmpty();
 		try (Autograd.Session session = Autograd.begin(incremental ? "learning a style" : "a StyleBank training");
 			Engines.Threads threads = s.deterministic() ? Engines.singleThreaded() : Engines.Threads.UNCHANGED)
 		{
@@ -229,7 +251,7 @@ public final class Trainer implements AutoCloseable {
 		int n = s.batchSize(), c = s.cropSize();
 		List<Integer> choice = new ArrayList<>();
 		for (TrainingData.Sample sample : batch.samples()) choice.add(sample.style());
-		double loss, lc, ls;
+		double loss, lc = 0, ls;
 		Map<String, Double> grads;
 		Set<String> used = new LinkedHashSet<>(autoencoderKeys);
 		for (int k : choice) {
@@ -239,9 +261,11 @@ public final class Trainer implements AutoCloseable {
 		try (NDManager m = state.newSubManager()) {
 			zeroGradients();
 			NDArray x = m.create(batch.pixels(), new Shape(n, 3, c, c));
+			// towards target images (distillation): the content term compares with the target's features
+			NDArray goal = batch.targets() == null ? x : m.create(batch.targets(), new Shape(n, 3, c, c));
 			Map<String, NDArray> target;
 			Engines.inferenceMode();
-			target = lossNet.features(x, Set.copyOf(s.contentLayers()));
+			target = lossNet.features(goal, Set.copyOf(s.contentLayers()));
 			try (GradientCollector gc = session.collector()) {
 				NDArray f = net.encode(x);
 				NDList parts = new NDList();
@@ -254,14 +278,15 @@ public final class Trainer implements AutoCloseable {
 				NDArray fused = parts.size() == 1 ? parts.head() : NDArrays.concat(parts);
 				NDArray y = net.decode(fused, false);
 				Set<String> layers = new LinkedHashSet<>(s.contentLayers());
-				layers.addAll(s.styleLayers());
+				boolean styleTerm = s.styleWeight() > 0; // 0 (training towards targets): no Gram matrices computed
+				if (styleTerm) layers.addAll(s.styleLayers());
 				Map<String, NDArray> fy = lossNet.features(y, layers);
 				NDArray content = m.zeros(new Shape());
 				for (String l : s.contentLayers()) {
 					content = content.add(Scalars.times(Losses.content(fy.get(l), target.get(l)), FeatureNetwork.termScale(lossNet, target.get(l))));
 				}
 				NDArray style = m.zeros(new Shape());
-				for (int li = 0; li < s.styleLayers().size(); li++) {
+				for (int li = 0; styleTerm && li < s.styleLayers().size(); li++) {
 					NDArray g = Losses.gramBatch(fy.get(s.styleLayers().get(li)));
 					for (int b = 0; b < n; b++) {
 						try (NDArray gb = g.get(b + ":" + (b + 1))) {
@@ -274,9 +299,14 @@ public final class Trainer implements AutoCloseable {
 				NDArray tv = Losses.totalVariation(y);
 				NDArray total = Scalars.times(content, s.contentWeight()).add(Scalars.times(style, s.styleWeight()))
 					.add(Scalars.times(tv, s.tvWeight()));
+				if (batch.targets() != null) {
+					NDArray pixels = Losses.meanAbsolute(y, goal);
+					lc += pixels.getFloat() * s.pixelWeight();
+					total = total.add(Scalars.times(pixels, s.pixelWeight()));
+				}
 				session.backward(gc, total);
 				loss = total.getFloat();
-				lc = content.getFloat() * s.contentWeight();
+				lc += content.getFloat() * s.contentWeight();
 				ls = style.getFloat() * s.styleWeight();
 			}
 			double norm = incremental ? 0 : gradNorm(autoencoderKeys);
@@ -320,7 +350,7 @@ public final class Trainer implements AutoCloseable {
 	 * finite (checked there), so the result needs no bound. Until 2026-12-03 it was bounded to
 	 * [1e-3, 1e3]; with the offline network's style weights the unbounded factor is 3e3 to 1e7,
 	 * so the autoencoder got 1e-4 to 0.3 of its share and lambda had no effect. (Removing the bound
-	 * did not remove the default model's embossing: README, "The default model".)
+	 * did not remove the embossing of the Gram-trained default model of that time: README, "The default model".)
 	 */
 	static double reconstructionScale(double lambda, double styleNorm, double aeNorm) {
 		if (Double.isNaN(styleNorm) || aeNorm == 0) return 1;
@@ -380,6 +410,10 @@ public final class Trainer implements AutoCloseable {
 			training.addProperty("iterations", iteration);
 			training.addProperty("featureNetwork", lossNet.description());
 			training.addProperty("strategy", "(T+1) alternating, T=" + s.t() + ", lambda=" + s.lambda());
+			if (towardsTargets) {
+				training.addProperty("towards", "target images per style and content image (distillation): pixel and feature terms,"
+					+ " pixelWeight x mean |y - target| + contentWeight x relative feature distance at the content layers");
+			}
 			out.setTraining(training);
 		}
 		for (StyleImage st : styles) {

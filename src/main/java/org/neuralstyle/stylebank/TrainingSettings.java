@@ -11,10 +11,12 @@ import java.util.List;
  * Every StyleBank training setting, validated; see the README ("Train a model") for defaults and
  * meaning. {@code deterministic}: libtorch computes with one thread during the training, so that
  * two runs with the same seed give the same weights bit for bit (slower on a multi-core machine).
+ * {@code pixelWeight}: only with target images (distillation, {@link TrainingData}), the weight of
+ * the mean absolute difference between the stylized crop and the target crop.
  */
 public record TrainingSettings(int[] channels, int bankKernel, int cropSize, int batchSize, int iterations, double learningRate,
 	double decay, int decayEvery, double contentWeight, double styleWeight, double tvWeight, int t, double lambda, long seed,
-	int checkpointEvery, List<String> contentLayers, List<String> styleLayers, boolean deterministic)
+	int checkpointEvery, List<String> contentLayers, List<String> styleLayers, boolean deterministic, double pixelWeight)
 {
 	public TrainingSettings {
 		if (channels == null || channels.length != 3) throw new IllegalArgumentException("channels must be three numbers");
@@ -33,6 +35,7 @@ public record TrainingSettings(int[] channels, int bankKernel, int cropSize, int
 		if (t < 1) throw new IllegalArgumentException("T must be at least 1");
 		if (!(lambda >= 0)) throw new IllegalArgumentException("lambda must be >= 0");
 		if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint interval must be >= 0");
+		if (!(pixelWeight >= 0)) throw new IllegalArgumentException("pixel_weight must be >= 0");
 		contentLayers = List.copyOf(contentLayers);
 		styleLayers = List.copyOf(styleLayers);
 	}
@@ -45,8 +48,11 @@ public record TrainingSettings(int[] channels, int bankKernel, int cropSize, int
 	 */
 	public static TrainingSettings defaults() {
 		return new TrainingSettings(new int[] { 32, 64, 128 }, 3, 256, 4, 20000, 0.01, 0.8, 5000, 1, Double.NaN, 1e-4, 2, 1, 0, 1000,
-			List.of(), List.of(), false);
+			List.of(), List.of(), false, PIXEL_WEIGHT);
 	}
+
+	/** With target images (distillation): the weight of the mean absolute pixel difference to the target. */
+	public static final double PIXEL_WEIGHT = 10;
 
 	public static final double VGG_STYLE_WEIGHT = 1e5;
 	/** The style weight with the offline pyramid's relative loss terms. */
@@ -61,19 +67,25 @@ public record TrainingSettings(int[] channels, int bankKernel, int cropSize, int
 		for (String l : sl) net.poolings(l);
 		double sw = Double.isNaN(styleWeight) ? net.relativeLosses() ? PYRAMID_STYLE_WEIGHT : VGG_STYLE_WEIGHT : styleWeight;
 		return new TrainingSettings(channels, bankKernel, cropSize, batchSize, iterations, learningRate, decay, decayEvery,
-			contentWeight, sw, tvWeight, t, lambda, seed, checkpointEvery, cl, sl, deterministic);
+			contentWeight, sw, tvWeight, t, lambda, seed, checkpointEvery, cl, sl, deterministic, pixelWeight);
 	}
 
 	/** The same settings with another network width and bank kernel (incremental learning takes the model's). */
 	public TrainingSettings withNetwork(int[] newChannels, int newBankKernel) {
 		return new TrainingSettings(newChannels, newBankKernel, cropSize, batchSize, iterations, learningRate, decay, decayEvery,
-			contentWeight, styleWeight, tvWeight, t, lambda, seed, checkpointEvery, contentLayers, styleLayers, deterministic);
+			contentWeight, styleWeight, tvWeight, t, lambda, seed, checkpointEvery, contentLayers, styleLayers, deterministic, pixelWeight);
+	}
+
+	/** The same settings with another style weight (training towards targets: 0 unless asked). */
+	public TrainingSettings withStyleWeight(double newStyleWeight) {
+		return new TrainingSettings(channels, bankKernel, cropSize, batchSize, iterations, learningRate, decay, decayEvery,
+			contentWeight, newStyleWeight, tvWeight, t, lambda, seed, checkpointEvery, contentLayers, styleLayers, deterministic, pixelWeight);
 	}
 
 	/** The same settings with another iteration count and checkpoint interval. */
 	public TrainingSettings withIterations(int newIterations, int newCheckpointEvery) {
 		return new TrainingSettings(channels, bankKernel, cropSize, batchSize, newIterations, learningRate, decay, decayEvery,
-			contentWeight, styleWeight, tvWeight, t, lambda, seed, newCheckpointEvery, contentLayers, styleLayers, deterministic);
+			contentWeight, styleWeight, tvWeight, t, lambda, seed, newCheckpointEvery, contentLayers, styleLayers, deterministic, pixelWeight);
 	}
 
 	@Override

@@ -41,7 +41,7 @@ public final class TrainingBenchmark {
 			{
 				TrainingSettings d = TrainingSettings.defaults();
 				TrainingSettings s = new TrainingSettings(d.channels(), 3, size, 4, 3 + iterations, d.learningRate(), d.decay(),
-					d.decayEvery(), 1, 1e5, 1e-4, 2, 1, 0, 0, d.contentLayers(), d.styleLayers(), Boolean.getBoolean("deterministic"));
+					d.decayEvery(), 1, 1e5, 1e-4, 2, 1, 0, 0, d.contentLayers(), d.styleLayers(), Boolean.getBoolean("deterministic"), d.pixelWeight());
 				try (Trainer t = Trainer.fresh(s, vgg, styles, Device.cpu())) {
 					long[] start = { 0 };
 					t.train(content, null, (it, total, branch, loss, c, sl) -> {

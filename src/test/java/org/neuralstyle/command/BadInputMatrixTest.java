@@ -970,6 +970,30 @@ class BadInputMatrixTest {
 		refused(() -> Headless.manageStyles("model=[" + TINY + "] action=delete"), folders, "action must be list, rename, remove, export or import");
 	}
 
+	/**
+	 * Training towards targets: a missing folder or target image and a negative pixel weight are
+	 * refused before the training with what to fix; with the targets in place a model is written
+	 * whose manifest says it was trained towards them.
+	 */
+	@Test
+	void trainingTowardsTargets() throws Exception {
+		Path f = trainingFolders();
+		Path targets = tmp.resolve("targets");
+		String train = "content=[" + f.resolve("content") + "] styles=[" + f.resolve("styles") + "] output=[" + tmp.resolve("d.stylebank")
+			+ "] network=offline size=16 batch=1 iterations=3 channels=4,4,4 checkpoint_every=0 targets=[" + targets + "]";
+		List<Path> folders = List.of(tmp);
+		refused(() -> Headless.train(train), folders, "targets folder not found", targets.toString());
+		Files.createDirectories(targets.resolve("wave"));
+		new FileSaver(rgb(20, 18, 30)).saveAsPng(targets.resolve("wave/c0.png").toString());
+		refused(() -> Headless.train(train), folders, "no target image for content image c1.png in style 'wave'", "wave", "c1.png");
+		new FileSaver(rgb(20, 18, 31)).saveAsPng(targets.resolve("wave/c1.png").toString());
+		refused(() -> Headless.train(train + " pixel_weight=-1"), folders, "pixel_weight must be >= 0");
+		String done = Headless.train(train);
+		assertTrue(done.startsWith("Wrote model"), done);
+		String manifest = Files.readString(tmp.resolve("d.stylebank").resolve("model.json"));
+		assertTrue(manifest.contains("distillation") && manifest.matches("(?s).*\"styleWeight\"\\s*:\\s*0(\\.0)?[,\\s}].*"), manifest);
+	}
+
 	/** The ImageJ 1.x menu door with a typo in its macro options: one error message (a dialog in the GUI), no result image. */
 	@Test
 	void menuDoorShowsOneMessage() throws Exception {

@@ -75,7 +75,7 @@ class TrainerTest {
 
 	static TrainingSettings settings(int iterations, long seed, boolean deterministic) {
 		return new TrainingSettings(new int[] { 8, 12, 16 }, 3, 64, 2, iterations, 0.01, 0.8, 1000, 1, 1e5, 1e-4, 2, 1, seed, 0,
-			List.of("relu3_3"), List.of("relu1_2", "relu2_2", "relu3_3"), deterministic);
+			List.of("relu3_3"), List.of("relu1_2", "relu2_2", "relu3_3"), deterministic, 10);
 	}
 
 	static double mean(List<Trainer.LossRecord> h, String branch, int from, int to) {
@@ -110,6 +110,68 @@ class TrainerTest {
 		}
 	}
 
+	/** Content images whose targets are, for "stripes", the inverted image, and for "waves", its channels rotated. */
+	static List<Trainer.ContentImage> contentWithTargets() {
+		List<Trainer.ContentImage> c = new ArrayList<>();
+		for (Trainer.ContentImage img : content()) {
+			float[] x = img.rgb(), inverted = new float[x.length], rotated = new float[x.length];
+			int plane = img.width() * img.height();
+			for (int i = 0; i < x.length; i++) {
+				inverted[i] = 1 - x[i];
+				rotated[i] = x[(i + plane) % x.length];
+			}
+			c.add(new Trainer.ContentImage(x, img.width(), img.height(), Map.of("stripes", inverted, "waves", rotated)));
+		}
+		return c;
+	}
+
+	/** Every sample's target crop is the same crop (position, size, flip) of its style's target image. */
+	@Test
+	void targetCropsAreTheSamplesCropsOfTheirStylesTargets() {
+		TrainingData d = new TrainingData(contentWithTargets(), List.of("stripes", "waves"), settings(10, 5));
+		int c = 64, plane = c * c, seen = 0;
+		for (int it = 0; it < 6; it++) {
+			TrainingData.Batch b = d.batch(it);
+			for (int k = 0; k < b.samples().size(); k++) {
+				int off = k * 3 * plane;
+				for (int i = 0; i < 3 * plane; i++) {
+					float x = b.pixels()[off + i], t = b.targets()[off + i];
+					float want = b.samples().get(k).style() == 0 ? 1 - x : b.pixels()[off + (i + plane) % (3 * plane)];
+					assertEquals(want, t, 1e-5, "iteration " + it + ", sample " + k + ", element " + i);
+				}
+				seen |= 1 << b.samples().get(k).style();
+			}
+		}
+		assertEquals(3, seen, "both styles drawn");
+		assertEquals(null, new TrainingData(content(), List.of("stripes", "waves"), settings(10, 5)).batch(0).targets());
+		List<Trainer.ContentImage> mixed = new ArrayList<>(contentWithTargets());
+		mixed.set(1, content().get(1));
+		assertThrows(IllegalArgumentException.class, () -> new TrainingData(mixed, List.of("stripes", "waves"), settings(10, 5)));
+		assertThrows(IllegalArgumentException.class, () -> new Trainer.ContentImage(new float[12], 2, 2, Map.of("a", new float[3])));
+	}
+
+	/**
+	 * Towards target images (distillation) with the offline pyramid, the style weight 0: the
+	 * stylizing loss (pixels and features against the targets) falls, and the manifest says so.
+	 */
+	@Test
+	void towardsTargetsTheStylizingLossFalls() throws Exception {
+		TrainingSettings d = TrainingSettings.defaults();
+		TrainingSettings s = new TrainingSettings(new int[] { 8, 12, 16 }, 3, 64, 2, 45, 0.01, 0.8, 1000, 1, 0, 1e-4, 2, 1, 3,
+			0, List.of("scale1", "scale2", "scale3"), d.styleLayers(), false, 10);
+		try (org.neuralstyle.nn.RandomPyramid net = org.neuralstyle.nn.RandomPyramid.offline(0, Device.cpu());
+			Trainer t = Trainer.fresh(s, net, styles(), Device.cpu()))
+		{
+			t.train(contentWithTargets(), null, (it, total, branch, loss, c, st) -> {});
+			List<Trainer.LossRecord> h = t.history();
+			for (Trainer.LossRecord r : h) assertTrue(Double.isFinite(r.loss()) && r.style() == 0, "finite, no style term: " + r);
+			assertTrue(mean(h, "stylize", 30, 45) < 0.8 * mean(h, "stylize", 0, 9),
+				"stylizing loss falls: " + mean(h, "stylize", 0, 9) + " -> " + mean(h, "stylize", 30, 45));
+			String json = t.toModel("m", java.util.Map.of()).training().toString();
+			assertTrue(json.contains("distillation") && json.contains("\"pixelWeight\":10"), json);
+		}
+	}
+
 	/**
 	 * With the offline pyramid (relative loss terms, its own layers and style weight filled in
 	 * from the defaults' empty lists and NaN), the stylizing loss falls too.
@@ -118,7 +180,7 @@ class TrainerTest {
 	void theOfflinePyramidTrainsWithItsOwnDefaults() throws Exception {
 		TrainingSettings d = TrainingSettings.defaults();
 		TrainingSettings s = new TrainingSettings(new int[] { 8, 12, 16 }, 3, 64, 2, 45, 0.01, 0.8, 1000, 1, d.styleWeight(), 1e-4, 2, 1, 3,
-			0, d.contentLayers(), d.styleLayers(), false);
+			0, d.contentLayers(), d.styleLayers(), false, 10);
 		try (org.neuralstyle.nn.RandomPyramid net = org.neuralstyle.nn.RandomPyramid.offline(0, Device.cpu());
 			Trainer t = Trainer.fresh(s, net, styles(), Device.cpu()))
 		{
@@ -135,13 +197,13 @@ class TrainerTest {
 
 	@Test
 	void theDataStreamDependsOnTheSeedAndTheIterationOnly() {
-		TrainingData a = new TrainingData(content(), 2, settings(10, 3)), b = new TrainingData(content(), 2, settings(10, 3));
+		TrainingData a = new TrainingData(content(), List.of("a", "b"), settings(10, 3)), b = new TrainingData(content(), List.of("a", "b"), settings(10, 3));
 		for (int i : new int[] { 7, 0, 3, 7 }) { // any order: nothing carries over from one batch to the next
 			TrainingData.Batch x = a.batch(i), y = b.batch(i);
 			assertEquals(x.samples(), y.samples(), "iteration " + i);
 			assertArrayEquals(x.pixels(), y.pixels(), "iteration " + i);
 		}
-		TrainingData other = new TrainingData(content(), 2, settings(10, 4));
+		TrainingData other = new TrainingData(content(), List.of("a", "b"), settings(10, 4));
 		assertNotEquals(a.batch(0).samples(), other.batch(0).samples(), "another seed, other crops");
 		assertNotEquals(a.batch(0).samples(), a.batch(1).samples(), "another iteration, other crops");
 		for (int i = 0; i < 20; i++) {
@@ -260,7 +322,7 @@ class TrainerTest {
 		// a batch of one used to reach the loss through a copy that cut the gradient (DJL's duplicate()): learning a style
 		// failed ("does not require grad"), and joint training left the banks untouched
 		TrainingSettings s = new TrainingSettings(new int[] { 8, 12, 16 }, 3, 32, 1, 2, 0.01, 0.8, 1000, 1, 1e5, 1e-4, 2, 1, 1, 0,
-			List.of("relu3_3"), List.of("relu1_2", "relu2_2"), true);
+			List.of("relu3_3"), List.of("relu1_2", "relu2_2"), true, 10);
 		StyleBankModel base = StyleBankModel.load(TestFiles.tinyModel());
 		Trainer.StyleImage target = new Trainer.StyleImage("dots", "Dots", picture(20, 64, 64, 1.3), 64, 64, "dots.png");
 		try (Trainer t = Trainer.incremental(base, s, vgg, target, Device.cpu())) {
