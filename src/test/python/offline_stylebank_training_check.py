@@ -12,7 +12,7 @@ its own random weights, so not the plugin's), with relative content and style te
     /usr/bin/python3 src/test/python/offline_stylebank_training_check.py OUT.png \\
         [--style-weight 200] [--iterations 1500] [--lambda 1] [--widths 16,32,64] \\
         [--distill TARGET_FOLDER] [--distill-colour W] [--crop 128] [--redraw N] \\
-        [--style-loss gram|sw] [--style-size N] [--threads 2]
+        [--style-loss gram|sw] [--style-size N] [--threads 2] [--lr 0.003]
 
 Writes OUT.png: chelsea.png reconstructed (no bank) and in each trained style, side by side.
 --distill trains one style (starry_night) towards images in TARGET_FOLDER instead of Gram
@@ -25,7 +25,8 @@ trained, each towards its own subfolder's images. --distill-colour W adds W x th
 distance of the RGB colour distributions to the target crop; --pixel sets the L1 weight (10).
 --style-loss sw replaces the Gram matrices by a sliced Wasserstein distance of the feature
 distributions (Heitz et al., CVPR 2021; C random directions per layer, drawn anew each step);
---style-size sets the style image's long side (default: the crop side); --threads (2).
+--style-size sets the style image's long side (default: the crop side); --threads (2); --lr (0.003;
+three-style --distill needs 0.001, README "The default model").
 --redraw N draws a new pyramid (new random filters, the style Gram targets recomputed with it)
 every N stylizing steps, so that the decoder cannot fit one fixed set of random filters.
 --crop sets the training crop (and the style image's long side); also the PyTorch peer of the
