@@ -70,13 +70,20 @@ public final class TrainingInputs {
 	 */
 	public static List<Trainer.ContentImage> contentWithTargets(Path folder, Path targets, List<String> styleIds) throws IOException {
 		if (!Files.isDirectory(targets)) throw new IllegalArgumentException("targets folder not found: " + targets);
+		java.util.Map<String, java.util.Map<String, Path>> byStyle = new java.util.HashMap<>(); // style id -> base name -> file
+		for (String id : styleIds) {
+			java.util.Map<String, Path> files = new java.util.HashMap<>();
+			Path dir = targets.resolve(id);
+			if (Files.isDirectory(dir)) for (Path p : images(dir, "target")) files.putIfAbsent(baseName(p), p);
+			byStyle.put(id, files);
+		}
 		List<Trainer.ContentImage> out = new ArrayList<>();
 		for (Path p : images(folder, "content")) {
 			String base = baseName(p);
 			java.util.Map<String, float[]> t = new java.util.HashMap<>();
 			int tw = -1, th = -1;
 			for (String id : styleIds) {
-				Path file = target(targets.resolve(id), base);
+				Path file = byStyle.get(id).get(base);
 				if (file == null) {
 					throw new IllegalArgumentException("no target image for content image " + p.getFileName() + " in style '" + id
 						+ "': expected " + targets.resolve(id).resolve(base + ".png") + " (for example its Gatys result in that style)");
@@ -104,17 +111,10 @@ public final class TrainingInputs {
 		return n.contains(".") ? n.substring(0, n.lastIndexOf('.')) : n;
 	}
 
-	/** The image in {@code folder} whose name without extension is {@code base}, or null. */
-	private static Path target(Path folder, String base) throws IOException {
-		if (!Files.isDirectory(folder)) return null;
-		for (Path p : images(folder, "target")) if (baseName(p).equals(base)) return p;
-		return null;
-	}
-
 	public static Trainer.StyleImage style(Path file, String id, String name) {
 		ImagePlus imp = ResultFiles.open(file);
 		String fileName = file.getFileName().toString();
-		String base = fileName.contains(".") ? fileName.substring(0, fileName.lastIndexOf('.')) : fileName;
+		String base = baseName(file);
 		String styleId = id == null || id.isBlank() ? idFor(base) : id.trim();
 		String styleName = name == null || name.isBlank() ? prettify(base) : name.trim();
 		return new Trainer.StyleImage(styleId, styleName, ImagePlanes.rgb(imp, 1), imp.getWidth(), imp.getHeight(), fileName);

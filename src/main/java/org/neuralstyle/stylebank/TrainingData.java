@@ -25,7 +25,6 @@ public final class TrainingData {
 	public record Batch(float[] pixels, List<Sample> samples, float[] targets) {}
 
 	private final List<Trainer.ContentImage> content;
-	private final int styles;
 	private final int cropSize;
 	private final int batchSize;
 	private final long seed;
@@ -37,7 +36,6 @@ public final class TrainingData {
 		if (content.isEmpty()) throw new IllegalArgumentException("no content images");
 		this.content = List.copyOf(content);
 		this.styleIds = List.copyOf(styleIds);
-		this.styles = styleIds.size();
 		this.distill = !content.get(0).targets().isEmpty();
 		for (Trainer.ContentImage img : content) {
 			boolean ok = distill ? img.targets().keySet().containsAll(styleIds) : img.targets().isEmpty();
@@ -66,7 +64,7 @@ public final class TrainingData {
 		}
 		for (int b = 0; b < batchSize; b++) {
 			Sample s = samples[b];
-			samples[b] = new Sample(s.image(), s.x0(), s.y0(), s.side(), s.flipped(), r.nextInt(styles));
+			samples[b] = new Sample(s.image(), s.x0(), s.y0(), s.side(), s.flipped(), r.nextInt(styleIds.size()));
 		}
 		float[] targets = null;
 		if (distill) {
