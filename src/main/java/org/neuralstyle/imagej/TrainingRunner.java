@@ -49,7 +49,7 @@ public final class TrainingRunner {
 
 	/** Incremental learning's options. */
 	public static final Set<String> LEARN_KEYS = Options.keys(SETTINGS_KEYS, Set.of("model", "style", "id", "name", "content",
-		"network", "download", "device", "output"));
+		"network", "download", "device", "output", "targets"));
 
 	/**
 	 * previewEvery: every N iterations the first content image in every style (0 = never, -1 = 500
@@ -74,18 +74,23 @@ public final class TrainingRunner {
 		}
 	}
 
-	/** output null: the model itself gets the new style. */
+	/**
+	 * output: where the extended model goes (the model itself unless asked). targets (null: none):
+	 * as for {@link TrainRequest}, with one subfolder, named by the new style's id.
+	 */
 	public record LearnRequest(Path model, Path style, String id, String name, Path content, Path output, String network,
-		boolean download, Engines.DeviceChoice device, TrainingSettings training, EngineSettings engine)
+		boolean download, Engines.DeviceChoice device, Path targets, TrainingSettings training, EngineSettings engine)
 	{
 		public static LearnRequest from(Options o, EngineSettings engine) throws IOException {
 			Path model = DefaultModel.resolve(o.require("model", "the StyleBank model to add the style to"), engine.modelsFolder());
 			// incremental learning: 2000 iterations unless asked, no checkpoints
 			TrainingSettings d = settings(o, TrainingSettings.defaults());
 			TrainingSettings s = d.withIterations(o.has("iterations") ? d.iterations() : 2000, 0);
+			Path targets = o.has("targets") ? o.path("targets", "") : null;
+			if (targets != null && !o.has("style_weight")) s = s.withStyleWeight(0);
 			return new LearnRequest(model, o.path("style", "the style image"), o.get("id", null), o.get("name", null),
 				o.path("content", "a folder of content images"), o.has("output") ? o.path("output", "") : model, networkOption(o),
-				o.flag("download", false), o.device(engine.device()), s, engine);
+				o.flag("download", false), o.device(engine.device()), targets, s, engine);
 		}
 	}
 
@@ -152,7 +157,8 @@ public final class TrainingRunner {
 	public static Result learn(LearnRequest r, Progress progress, Trainer.Listener watcher, Consumer<String> log) throws Exception {
 		Device device = Engines.device(r.device());
 		var style = TrainingInputs.style(r.style(), r.id(), r.name());
-		var content = TrainingInputs.content(r.content(), r.training().cropSize());
+		var content = r.targets() == null ? TrainingInputs.content(r.content(), r.training().cropSize())
+			: TrainingInputs.contentWithTargets(r.content(), r.targets(), List.of(style.id()));
 		ResultFiles.checkModelWritable(r.output());
 		long t0 = System.nanoTime();
 		Engines.configure(r.engine());

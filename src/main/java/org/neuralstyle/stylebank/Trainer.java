@@ -13,6 +13,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
 import org.neuralstyle.Progress;
@@ -103,6 +104,8 @@ public final class Trainer implements AutoCloseable {
 	private int previewEvery;
 	/** Whether the last {@link #train} ran towards target images (recorded in the manifest). */
 	private boolean towardsTargets;
+	/** Resumed with other settings: each earlier part's settings and the iteration it ran to (for the manifest). */
+	private final JsonArray earlier = new JsonArray();
 	private ContentImage previewImage;
 
 	/** Shows {@code image} stylized in every style every {@code every} iterations (0 = never). */
@@ -412,8 +415,10 @@ public final class Trainer implements AutoCloseable {
 			training.addProperty("strategy", "(T+1) alternating, T=" + s.t() + ", lambda=" + s.lambda());
 			if (towardsTargets) {
 				training.addProperty("towards", "target images per style and content image (distillation): pixel and feature terms,"
-					+ " pixelWeight x mean |y - target| + contentWeight x relative feature distance at the content layers");
+					+ " pixelWeight x mean |y - target| + contentWeight x relative feature distance at the content layers"
+					+ (s.styleWeight() > 0 ? ", plus styleWeight x the Gram terms of the style images at the style layers" : ""));
 			}
+			if (!earlier.isEmpty()) training.add("earlier", earlier.deepCopy());
 			out.setTraining(training);
 		}
 		for (StyleImage st : styles) {
@@ -441,7 +446,24 @@ public final class Trainer implements AutoCloseable {
 		t.lastStyleGradNorm = c.lastStyleGradNorm();
 		t.history.addAll(c.history());
 		t.adam.restore(c.adam(), c.adamSteps(), t.params.keySet());
+		JsonObject before = c.model().training();
+		if (before != null && before.get("earlier") instanceof JsonArray parts) t.earlier.addAll(parts);
+		if (before != null && before.get("settings") instanceof JsonObject was && !learning(was).equals(learning(s.toJson()))) {
+			// continued with other settings (a fine-tuning): the manifest keeps what the iterations before ran with
+			JsonObject part = new JsonObject();
+			part.addProperty("untilIteration", c.iteration());
+			part.add("settings", before.get("settings"));
+			t.earlier.add(part);
+		}
 		return t;
+	}
+
+	/** Settings as JSON without the run length and checkpoint interval (which a plain resume may change). */
+	private static JsonObject learning(JsonObject settings) {
+		JsonObject j = settings.deepCopy();
+		j.remove("iterations");
+		j.remove("checkpointEvery");
+		return j;
 	}
 
 	/** The optimizer state as a checkpoint saves it (a restored state equals the saved one bit for bit). */

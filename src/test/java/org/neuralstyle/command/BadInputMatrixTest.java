@@ -84,6 +84,7 @@ import java.util.zip.ZipOutputStream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -992,6 +993,31 @@ class BadInputMatrixTest {
 		assertTrue(done.startsWith("Wrote model"), done);
 		String manifest = Files.readString(tmp.resolve("d.stylebank").resolve("model.json"));
 		assertTrue(manifest.contains("distillation") && manifest.matches("(?s).*\"styleWeight\"\\s*:\\s*0(\\.0)?[,\\s}].*"), manifest);
+	}
+
+	/** Learning a new style towards targets: the same refusals as training (nothing written), then a new style beside the old. */
+	@Test
+	void learningTowardsTargets() throws Exception {
+		Path f = trainingFolders();
+		Path model = copyTiny("learn-targets.stylebank");
+		byte[] autoencoder = Files.readAllBytes(model.resolve("autoencoder.safetensors"));
+		Path targets = tmp.resolve("learn-targets");
+		Path out = tmp.resolve("learnt.stylebank");
+		String learn = "model=[" + model + "] style=[" + f.resolve("styles/wave.png") + "] id=w2 content=[" + f.resolve("content")
+			+ "] output=[" + out + "] network=offline size=16 batch=1 iterations=3 targets=[" + targets + "]";
+		List<Path> folders = List.of(tmp);
+		refused(() -> Headless.learnStyle(learn), folders, "targets folder not found", targets.toString());
+		Files.createDirectories(targets.resolve("w2"));
+		new FileSaver(rgb(20, 18, 30)).saveAsPng(targets.resolve("w2/c0.png").toString());
+		refused(() -> Headless.learnStyle(learn), folders, "no target image for content image c1.png in style 'w2'", "c1.png");
+		new FileSaver(rgb(20, 18, 31)).saveAsPng(targets.resolve("w2/c1.png").toString());
+		refused(() -> Headless.learnStyle(learn + " pixel_weight=-1"), folders, "pixel_weight must be >= 0");
+		String done = Headless.learnStyle(learn);
+		assertTrue(done.startsWith("Added style 'w2'"), done);
+		StyleBankModel learnt = StyleBankModel.load(out);
+		assertNotNull(learnt.style("w2"), "the new style");
+		assertNotNull(learnt.style("alpha"), "the old styles stay");
+		assertArrayEquals(autoencoder, Files.readAllBytes(out.resolve("autoencoder.safetensors")), "the autoencoder is frozen");
 	}
 
 	/** The ImageJ 1.x menu door with a typo in its macro options: one error message (a dialog in the GUI), no result image. */

@@ -27,6 +27,7 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -292,6 +293,24 @@ class TrainerTest {
 			assertEquals(straight, resumed, "the same loss curve, bit for bit");
 			StyleBankModel m = t.toModel("resumed", null);
 			for (String layer : StyleBankModel.LAYERS) assertArrayEquals(straightModel.weight(layer).data(), m.weight(layer).data(), layer);
+			assertFalse(m.training().has("earlier"), "a plain resume records no earlier settings");
+		}
+		// continued with more iterations only: still a plain resume; with another style weight (a fine-tuning): the
+		// manifest keeps the settings the first 6 iterations ran with
+		try (Trainer t = Trainer.resume(ckpt, settings(20, 5, true), vgg, styles(), Device.cpu())) {
+			assertFalse(t.toModel("longer", null).training().has("earlier"));
+		}
+		try (Trainer t = Trainer.resume(ckpt, s.withStyleWeight(5e4), vgg, styles(), Device.cpu())) {
+			var earlier = t.toModel("tuned", null).training().getAsJsonArray("earlier");
+			assertEquals(1, earlier.size());
+			assertEquals(6, earlier.get(0).getAsJsonObject().get("untilIteration").getAsInt());
+			assertEquals(1e5, earlier.get(0).getAsJsonObject().getAsJsonObject("settings").get("styleWeight").getAsDouble());
+			assertEquals(5e4, t.toModel("tuned", null).training().getAsJsonObject("settings").get("styleWeight").getAsDouble());
+			t.saveCheckpoint(tmp.resolve("tuned-ckpt"));
+		}
+		// the fine-tuning resumed as it was: its earlier part is kept, no new one
+		try (Trainer t = Trainer.resume(tmp.resolve("tuned-ckpt"), s.withStyleWeight(5e4), vgg, styles(), Device.cpu())) {
+			assertEquals(1, t.toModel("again", null).training().getAsJsonArray("earlier").size());
 		}
 	}
 
