@@ -122,7 +122,7 @@ public final class Headless {
 
 	/**
 	 * {@code content=FOLDER styles=FOLDER output=MODEL.stylebank[.zip] [name=] [network=auto|vgg16|offline]
-	 * [download=true] [checkpoint=DIR] [resume=true] [device=]} and the settings of {@link TrainingRunner#SETTINGS_KEYS}.
+	 * [download=true] [checkpoint=DIR] [resume=true] [targets=FOLDER] [device=]} and the settings of {@link TrainingRunner#SETTINGS_KEYS}.
 	 */
 	public static String train(String args) {
 		return run(() -> TrainingRunner.train(TrainingRunner.TrainRequest.from(Options.parse(args, TrainingRunner.TRAIN_KEYS),
@@ -130,8 +130,8 @@ public final class Headless {
 	}
 
 	/**
-	 * {@code model=DIR style=IMAGE id=ID content=FOLDER iterations=N size=S [name=] [output=]}: adds
-	 * style ID to the model (or writes the result to output=), the autoencoder untouched.
+	 * {@code model=DIR style=IMAGE id=ID content=FOLDER iterations=N size=S [name=] [output=] [targets=FOLDER]}:
+	 * adds style ID to the model (or writes the result to output=), the autoencoder untouched.
 	 */
 	public static String learnStyle(String args) {
 		return run(() -> TrainingRunner.learn(TrainingRunner.LearnRequest.from(Options.parse(args, TrainingRunner.LEARN_KEYS),
