@@ -300,6 +300,17 @@ class TrainerTest {
 		try (Trainer t = Trainer.resume(ckpt, settings(20, 5, true), vgg, styles(), Device.cpu())) {
 			assertFalse(t.toModel("longer", null).training().has("earlier"));
 		}
+		// the same with the loss network's default layers left to the trainer (empty lists, as the doors pass them)
+		Path defaults = tmp.resolve("defaults-ckpt");
+		TrainingSettings unresolved = new TrainingSettings(new int[] { 8, 12, 16 }, 3, 64, 2, 2, 0.01, 0.8, 1000, 1, 1e5, 1e-4, 2, 1, 5, 0,
+			List.of(), List.of(), true, 10);
+		try (Trainer t = Trainer.fresh(unresolved, vgg, styles(), Device.cpu())) {
+			t.train(content(), null, (it, total, branch, loss, c, st) -> {});
+			t.saveCheckpoint(defaults);
+		}
+		try (Trainer t = Trainer.resume(defaults, unresolved.withIterations(3, 0), vgg, styles(), Device.cpu())) {
+			assertFalse(t.toModel("longer", null).training().has("earlier"), "settings completed by the trainer compare as given");
+		}
 		try (Trainer t = Trainer.resume(ckpt, s.withStyleWeight(5e4), vgg, styles(), Device.cpu())) {
 			var earlier = t.toModel("tuned", null).training().getAsJsonArray("earlier");
 			assertEquals(1, earlier.size());
