@@ -11,8 +11,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import javax.imageio.ImageIO;
@@ -70,9 +72,9 @@ public final class TrainingInputs {
 	 */
 	public static List<Trainer.ContentImage> contentWithTargets(Path folder, Path targets, List<String> styleIds) throws IOException {
 		if (!Files.isDirectory(targets)) throw new IllegalArgumentException("targets folder not found: " + targets);
-		java.util.Map<String, java.util.Map<String, Path>> byStyle = new java.util.HashMap<>(); // style id -> base name -> file
+		Map<String, Map<String, Path>> byStyle = new HashMap<>(); // style id -> base name -> file
 		for (String id : styleIds) {
-			java.util.Map<String, Path> files = new java.util.HashMap<>();
+			Map<String, Path> files = new HashMap<>();
 			Path dir = targets.resolve(id);
 			if (Files.isDirectory(dir)) for (Path p : images(dir, "target")) files.putIfAbsent(baseName(p), p);
 			byStyle.put(id, files);
@@ -80,7 +82,7 @@ public final class TrainingInputs {
 		List<Trainer.ContentImage> out = new ArrayList<>();
 		for (Path p : images(folder, "content")) {
 			String base = baseName(p);
-			java.util.Map<String, float[]> t = new java.util.HashMap<>();
+			Map<String, float[]> t = new HashMap<>();
 			int tw = -1, th = -1;
 			for (String id : styleIds) {
 				Path file = byStyle.get(id).get(base);

@@ -64,9 +64,8 @@ public final class TrainingRunner {
 		public static TrainRequest from(Options o, EngineSettings engine) {
 			Path output = o.path("output", "where to write the model: NAME.stylebank or NAME.stylebank.zip");
 			String defaultName = output.getFileName().toString().replaceAll("\\.stylebank(\\.zip)?$", "");
-			Path targets = o.has("targets") ? o.path("targets", "") : null;
-			TrainingSettings s = settings(o, TrainingSettings.defaults());
-			if (targets != null && !o.has("style_weight")) s = s.withStyleWeight(0);
+			Path targets = targetsOption(o);
+			TrainingSettings s = towards(targets, o, settings(o, TrainingSettings.defaults()));
 			return new TrainRequest(o.path("content", "a folder of content images"), o.path("styles", "a folder with one image per style"),
 				output, o.get("name", defaultName), networkOption(o), o.flag("download", false), o.device(engine.device()),
 				Path.of(o.get("checkpoint", output + ".checkpoint")), o.flag("resume", false), o.integer("preview_every", -1),
@@ -85,9 +84,8 @@ public final class TrainingRunner {
 			Path model = DefaultModel.resolve(o.require("model", "the StyleBank model to add the style to"), engine.modelsFolder());
 			// incremental learning: 2000 iterations unless asked, no checkpoints
 			TrainingSettings d = settings(o, TrainingSettings.defaults());
-			TrainingSettings s = d.withIterations(o.has("iterations") ? d.iterations() : 2000, 0);
-			Path targets = o.has("targets") ? o.path("targets", "") : null;
-			if (targets != null && !o.has("style_weight")) s = s.withStyleWeight(0);
+			Path targets = targetsOption(o);
+			TrainingSettings s = towards(targets, o, d.withIterations(o.has("iterations") ? d.iterations() : 2000, 0));
 			return new LearnRequest(model, o.path("style", "the style image"), o.get("id", null), o.get("name", null),
 				o.path("content", "a folder of content images"), o.has("output") ? o.path("output", "") : model, networkOption(o),
 				o.flag("download", false), o.device(engine.device()), targets, s, engine);
@@ -98,6 +96,23 @@ public final class TrainingRunner {
 	public record Result(String message, int iterations) {}
 
 	private TrainingRunner() {}
+
+	/** The targets= folder, null without one. */
+	private static Path targetsOption(Options o) {
+		return o.has("targets") ? o.path("targets", "") : null;
+	}
+
+	/** Towards target images the style weight is 0 unless the options give one. */
+	private static TrainingSettings towards(Path targets, Options o, TrainingSettings s) {
+		return targets != null && !o.has("style_weight") ? s.withStyleWeight(0) : s;
+	}
+
+	/** The content images, with their targets in the given styles when there is a targets folder. */
+	private static List<Trainer.ContentImage> contentImages(Path content, Path targets, TrainingSettings s, List<String> styleIds)
+		throws IOException
+	{
+		return targets == null ? TrainingInputs.content(content, s.cropSize()) : TrainingInputs.contentWithTargets(content, targets, styleIds);
+	}
 
 	private static String networkOption(Options o) {
 		return o.choice("network", "auto", FeatureNetworks.CHOICES);
@@ -132,8 +147,7 @@ public final class TrainingRunner {
 		ResultFiles.checkModelWritable(r.output());
 		Device device = Engines.device(r.device());
 		var styles = TrainingInputs.styles(r.styles());
-		var content = r.targets() == null ? TrainingInputs.content(r.content(), r.training().cropSize())
-			: TrainingInputs.contentWithTargets(r.content(), r.targets(), styles.stream().map(Trainer.StyleImage::id).toList());
+		var content = contentImages(r.content(), r.targets(), r.training(), styles.stream().map(Trainer.StyleImage::id).toList());
 		long t0 = System.nanoTime();
 		Engines.configure(r.engine());
 		return Engines.withPluginClassLoader(() -> {
@@ -157,8 +171,7 @@ public final class TrainingRunner {
 	public static Result learn(LearnRequest r, Progress progress, Trainer.Listener watcher, Consumer<String> log) throws Exception {
 		Device device = Engines.device(r.device());
 		var style = TrainingInputs.style(r.style(), r.id(), r.name());
-		var content = r.targets() == null ? TrainingInputs.content(r.content(), r.training().cropSize())
-			: TrainingInputs.contentWithTargets(r.content(), r.targets(), List.of(style.id()));
+		var content = contentImages(r.content(), r.targets(), r.training(), List.of(style.id()));
 		ResultFiles.checkModelWritable(r.output());
 		long t0 = System.nanoTime();
 		Engines.configure(r.engine());

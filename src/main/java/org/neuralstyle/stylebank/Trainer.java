@@ -217,7 +217,7 @@ public final class Trainer implements AutoCloseable {
 		List<String> styleIds = new ArrayList<>();
 		for (StyleImage st : styles) styleIds.add(st.id());
 		TrainingData data = new TrainingData(content, styleIds, s);
-		towardsTargets = !content.get(0).targets().isEmpty();
+		towardsTargets = data.towardsTargets();
 		try (Autograd.Session session = Autograd.begin(incremental ? "learning a style" : "a StyleBank training");
 			Engines.Threads threads = s.deterministic() ? Engines.singleThreaded() : Engines.Threads.UNCHANGED)
 		{

@@ -78,6 +78,11 @@ public final class TrainingData {
 		return new Batch(out, List.of(samples), targets);
 	}
 
+	/** Whether the samples carry target crops (training towards target images). */
+	public boolean towardsTargets() {
+		return distill;
+	}
+
 	/** The sample's square of {@code rgb} (w x h, CHW), flipped if the sample is, resized to the crop size, into slot {@code b} of {@code out}. */
 	private void crop(float[] rgb, int w, int h, Sample s, float[] out, int b) {
 		int c = cropSize, cs = s.side();
