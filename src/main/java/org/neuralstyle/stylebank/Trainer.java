@@ -212,7 +212,10 @@ public final class Trainer implements AutoCloseable {
 		return new int[] { Math.max(8, (int) Math.round(w * k)), Math.max(8, (int) Math.round(h * k)) };
 	}
 
-	/** Runs until {@code s.iterations} or cancel; checkpoints into {@code checkpointDir} (if not null). */
+	/**
+	 * Runs until {@code s.iterations} or cancel; checkpoints into {@code checkpointDir} (if not null) every
+	 * {@code checkpointEvery} iterations, on cancel and at the last iteration (none when {@code checkpointEvery} is 0).
+	 */
 	public void train(List<ContentImage> content, Path checkpointDir, Listener listener) throws IOException {
 		List<String> styleIds = new ArrayList<>();
 		for (StyleImage st : styles) styleIds.add(st.id());
@@ -242,7 +245,10 @@ public final class Trainer implements AutoCloseable {
 					}
 					listener.preview(iteration, ids, images, previewImage.width(), previewImage.height());
 				}
-				if (checkpointDir != null && s.checkpointEvery() > 0 && iteration % s.checkpointEvery() == 0) {
+				// every checkpointEvery iterations, and at the end: a finished run's checkpoint is where it finished, so that
+				// resume=true with more iterations continues from there (not from the last multiple of checkpointEvery)
+				boolean last = iteration == s.iterations();
+				if (checkpointDir != null && s.checkpointEvery() > 0 && (iteration % s.checkpointEvery() == 0 || last)) {
 					saveCheckpoint(checkpointDir);
 					listener.checkpoint(iteration, checkpointDir);
 				}

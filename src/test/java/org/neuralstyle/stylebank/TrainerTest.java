@@ -326,6 +326,35 @@ class TrainerTest {
 	}
 
 	@Test
+	void aFinishedRunLeavesItsCheckpointAtItsLastIteration() throws Exception {
+		// 5 iterations, a checkpoint every 2: before, the checkpoint stayed at iteration 4 and resume=true with more
+		// iterations silently went on from there instead of from the finished model
+		Path ckpt = tmp.resolve("finished-ckpt");
+		List<Integer> saved = new ArrayList<>();
+		try (Trainer t = Trainer.fresh(settings(5, 4).withIterations(5, 2), vgg, styles(), Device.cpu())) {
+			t.train(content(), ckpt, new Trainer.Listener() {
+				@Override
+				public void iteration(int iteration, int total, String branch, double loss, double content, double style) {}
+
+				@Override
+				public void checkpoint(int iteration, Path dir) {
+					saved.add(iteration);
+				}
+			});
+		}
+		assertEquals(List.of(2, 4, 5), saved);
+		try (Trainer t = Trainer.resume(ckpt, settings(7, 4).withIterations(7, 2), vgg, styles(), Device.cpu())) {
+			assertEquals(5, t.iteration(), "resumed where the run finished");
+		}
+		// checkpoint_every=0: no checkpoint, not even at the end
+		Path none = tmp.resolve("no-ckpt");
+		try (Trainer t = Trainer.fresh(settings(3, 4), vgg, styles(), Device.cpu())) {
+			t.train(content(), none, (it, total, branch, loss, c, st) -> {});
+		}
+		assertFalse(Files.exists(none.resolve("checkpoint.json")));
+	}
+
+	@Test
 	void incrementalLearningKeepsTheAutoencoderAndMovesTowardsTheStyle() throws Exception {
 		Path model = tmp.resolve("m.stylebank");
 		StyleBankModel.load(TestFiles.tinyModel()).save(model);

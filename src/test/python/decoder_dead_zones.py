@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Where a StyleBank model's decoder goes dark: the pixels at which (almost) every channel of the
+last hidden layer (D2, after instance normalisation and ReLU) is zero.
+
+    /usr/bin/python3 src/test/python/decoder_dead_zones.py MODEL IMAGE [OUT.png]
+
+MODEL is a model folder or its .zip (model format v1), IMAGE a picture. For the plain
+reconstruction and for every style it prints the fraction of pixels at which fewer than 10 % of
+D2's channels are active. At such pixels the output is the last convolution's bias plus whatever
+its 9 x 9 window picks up from active neighbours: one flat colour, whatever the input's colour
+there, with a rim where the channels come back. No gradient passes a ReLU whose input is
+negative, so training cannot move these pixels either (the README, "The default model").
+OUT.png (optional): the share of active D2 channels per pixel, white = all, one panel per row.
+"""
+import json
+import os
+import sys
+import tempfile
+import zipfile
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_reference import conv, inorm, up  # noqa: E402
+from stylebank_peer import read_safetensors  # noqa: E402
+
+
+def model_folder(path, scratch):
+    if os.path.isdir(path):
+        return path
+    with zipfile.ZipFile(path) as z:
+        z.extractall(scratch)
+    return scratch
+
+
+def d2(p, x, bank):
+    h = F.relu(inorm(conv(x, p["encoder.conv1.weight"], p["encoder.conv1.bias"])))
+    h = F.relu(inorm(conv(h, p["encoder.conv2.weight"], p["encoder.conv2.bias"], 2)))
+    h = F.relu(inorm(conv(h, p["encoder.conv3.weight"], p["encoder.conv3.bias"], 2)))
+    if bank is not None:
+        h = conv(h, bank["bank.weight"], bank["bank.bias"])
+    h = F.relu(inorm(conv(up(h), p["decoder.conv1.weight"], p["decoder.conv1.bias"])))
+    return F.relu(inorm(conv(up(h), p["decoder.conv2.weight"], p["decoder.conv2.bias"])))
+
+
+def main(model, image, out=None):
+    torch.set_num_threads(2)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = model_folder(model, scratch)
+        manifest = json.load(open(os.path.join(folder, "model.json")))
+        p = read_safetensors(os.path.join(folder, "autoencoder.safetensors"))
+        banks = [("reconstruction", None)] + [
+            (s["id"], read_safetensors(os.path.join(folder, s["bank"]))) for s in manifest["styles"]]
+        im = Image.open(image).convert("RGB")
+        im = im.crop((0, 0, im.width // 4 * 4, im.height // 4 * 4))  # the network's own multiple of 4
+        x = torch.from_numpy(np.asarray(im, dtype=np.float32) / 255.0).permute(2, 0, 1).unsqueeze(0)
+        panels = []
+        with torch.no_grad():
+            for name, bank in banks:
+                active = (d2(p, x, bank)[0] > 0).float().mean(0).numpy()
+                print("%-16s %.3f of the pixels have fewer than 10 %% of D2's channels active"
+                      % (name, (active < 0.1).mean()))
+                panels.append((active * 255).astype(np.uint8))
+    if out:
+        Image.fromarray(np.concatenate(panels, 0)).save(out)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
