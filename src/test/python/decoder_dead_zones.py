@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_reference import conv, inorm, up  # noqa: E402
+from make_reference import conv, encode, inorm, up  # noqa: E402
 from stylebank_peer import read_safetensors  # noqa: E402
 
 
@@ -37,9 +37,8 @@ def model_folder(path, scratch):
 
 
 def d2(p, x, bank):
-    h = F.relu(inorm(conv(x, p["encoder.conv1.weight"], p["encoder.conv1.bias"])))
-    h = F.relu(inorm(conv(h, p["encoder.conv2.weight"], p["encoder.conv2.bias"], 2)))
-    h = F.relu(inorm(conv(h, p["encoder.conv3.weight"], p["encoder.conv3.bias"], 2)))
+    """The format's network up to D2 (make_reference.py's encoder, then the bank and two decoder layers)."""
+    h = encode(p, x)
     if bank is not None:
         h = conv(h, bank["bank.weight"], bank["bank.bias"])
     h = F.relu(inorm(conv(up(h), p["decoder.conv1.weight"], p["decoder.conv1.bias"])))
