@@ -20,11 +20,10 @@ import zipfile
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_reference import conv, encode, inorm, up  # noqa: E402
+from make_reference import conv, decode_hidden, encode  # noqa: E402
 from stylebank_peer import read_safetensors  # noqa: E402
 
 
@@ -37,12 +36,11 @@ def model_folder(path, scratch):
 
 
 def d2(p, x, bank):
-    """The format's network up to D2 (make_reference.py's encoder, then the bank and two decoder layers)."""
+    """The format's network up to D2 (make_reference.py's encoder, the bank, its decoder's hidden layers)."""
     h = encode(p, x)
     if bank is not None:
         h = conv(h, bank["bank.weight"], bank["bank.bias"])
-    h = F.relu(inorm(conv(up(h), p["decoder.conv1.weight"], p["decoder.conv1.bias"])))
-    return F.relu(inorm(conv(up(h), p["decoder.conv2.weight"], p["decoder.conv2.bias"])))
+    return decode_hidden(p, h)
 
 
 def main(model, image, out=None):

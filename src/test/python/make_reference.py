@@ -65,10 +65,14 @@ def encode(p, x):
     return x
 
 
-def decode(p, x):
+def decode_hidden(p, x):
+    """D1 and D2: the decoder up to its last hidden layer."""
     x = F.relu(inorm(conv(up(x), p["decoder.conv1.weight"], p["decoder.conv1.bias"])))
-    x = F.relu(inorm(conv(up(x), p["decoder.conv2.weight"], p["decoder.conv2.bias"])))
-    x = conv(x, p["decoder.conv3.weight"], p["decoder.conv3.bias"])
+    return F.relu(inorm(conv(up(x), p["decoder.conv2.weight"], p["decoder.conv2.bias"])))
+
+
+def decode(p, x):
+    x = conv(decode_hidden(p, x), p["decoder.conv3.weight"], p["decoder.conv3.bias"])
     return x.clamp(0, 1)
 
 
