@@ -456,7 +456,7 @@ public final class Trainer implements AutoCloseable {
 		if (before != null && before.get("earlier") instanceof JsonArray parts) t.earlier.addAll(parts);
 		if (before != null && before.get("settings") instanceof JsonObject was && !learning(was).equals(learning(t.s.toJson()))) {
 			// continued with other settings (a fine-tuning): the manifest keeps what the iterations before ran with; compared with
-		// the settings as the trainer completed them for its loss network (what the checkpoint's manifest holds)
+			// the settings as the trainer completed them for its loss network (what the checkpoint's manifest holds)
 			JsonObject part = new JsonObject();
 			part.addProperty("untilIteration", c.iteration());
 			part.add("settings", before.get("settings"));
