@@ -6,10 +6,11 @@ last hidden layer (D2, after instance normalisation and ReLU) is zero.
 
 MODEL is a model folder or its .zip (model format v1), IMAGE a picture. For the plain
 reconstruction and for every style it prints the fraction of pixels at which fewer than 10 % of
-D2's channels are active. At such pixels the output is the last convolution's bias plus whatever
-its 9 x 9 window picks up from active neighbours: one flat colour, whatever the input's colour
-there, with a rim where the channels come back. No gradient passes a ReLU whose input is
-negative, so training cannot move these pixels either (the README, "The default model").
+D2's channels are active. At such pixels the output comes from the one to three channels still
+active, which follow the brightness: a flat colour that keeps little of the input's colour, with a
+rim where the other channels come back. These are where the default model's pale patches are, but
+keeping D2 alive during training does not remove the patches (dead_zone_revival_check.py; the
+README, "The default model").
 OUT.png (optional): the share of active D2 channels per pixel, white = all, one panel per row.
 """
 import json

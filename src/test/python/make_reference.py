@@ -65,10 +65,15 @@ def encode(p, x):
     return x
 
 
+def decode_hidden_pre(p, x):
+    """D1, then D2 before its ReLU (after the instance normalisation)."""
+    x = F.relu(inorm(conv(up(x), p["decoder.conv1.weight"], p["decoder.conv1.bias"])))
+    return inorm(conv(up(x), p["decoder.conv2.weight"], p["decoder.conv2.bias"]))
+
+
 def decode_hidden(p, x):
     """D1 and D2: the decoder up to its last hidden layer."""
-    x = F.relu(inorm(conv(up(x), p["decoder.conv1.weight"], p["decoder.conv1.bias"])))
-    return F.relu(inorm(conv(up(x), p["decoder.conv2.weight"], p["decoder.conv2.bias"])))
+    return F.relu(decode_hidden_pre(p, x))
 
 
 def decode(p, x):
