@@ -6,7 +6,7 @@
 //   chelsea-gatys-regions.png  two regions (RoiSet): the oval gets The Starry Night, the polygon
 //                              The Great Wave; the rest keeps its original pixels
 //   chelsea-default-STYLE.png  StyleBank with the default model shipped in the plugin, one per style
-//   chelsea-default-regions.png the default model's styles per region (StyleBank Eq. 6, region-aware)
+//   chelsea-default-regions.png the default model's styles per region (StyleBank Eq. 6, whole-image fusion)
 // The offline network has no trained weights: expect the painting's palette and brush strokes, not the quality of
 // a trained VGG (see README, "Gatys" and "The default model").
 // One optional argument, iterations=N (default 100), for a quicker look (the tests use 10).

@@ -92,11 +92,22 @@ def region_in(x, masks):
     return out
 
 
-def run_regions(p, x, raw_masks, banks, region_aware):
+def given_in(x, masks, stats):
+    """Instance norm with given mean/variance per soft region, blended by the masks."""
+    return sum(m * (x - mu) / torch.sqrt(var + 1e-5) for m, (mu, var) in zip(masks, stats))
+
+
+def mean_var(x):
+    mu = x.mean(dim=(2, 3), keepdim=True)
+    return mu, ((x - mu) ** 2).mean(dim=(2, 3), keepdim=True)
+
+
+def run_regions(p, x, raw_masks, banks, region_aware, whole_image=False):
     """Eq. 6 with the masks normalised so that they and the unstyled rest sum to 1.
 
     raw_masks: list of (1,1,H,W) in [0,1]; banks: one (weight, bias) per mask, None = identity.
-    The unstyled rest 1 - sum is the identity region."""
+    The unstyled rest 1 - sum is the identity region. whole_image: in D1 and D2 each region is
+    normalised with the statistics its bank has on the whole image."""
     h, w = x.shape[-2:]
     ph, pw = (-h) % 4, (-w) % 4
     total = sum(raw_masks)
@@ -116,6 +127,18 @@ def run_regions(p, x, raw_masks, banks, region_aware):
             fused = fused + m * f
         else:
             fused = fused + conv(m * f, bank[0], None) + m * bank[1].view(1, -1, 1, 1)
+    if whole_image:
+        d1s, d2s = [], []
+        for bank in banks:
+            g = f if bank is None else conv(f, bank[0], bank[1])
+            a1 = conv(up(g), p["decoder.conv1.weight"], p["decoder.conv1.bias"])
+            d1s.append(mean_var(a1))
+            a2 = conv(up(F.relu(inorm(a1))), p["decoder.conv2.weight"], p["decoder.conv2.bias"])
+            d2s.append(mean_var(a2))
+        y = F.relu(given_in(conv(up(fused), p["decoder.conv1.weight"], p["decoder.conv1.bias"]), half, d1s))
+        y = F.relu(given_in(conv(up(y), p["decoder.conv2.weight"], p["decoder.conv2.bias"]), full, d2s))
+        y = conv(y, p["decoder.conv3.weight"], p["decoder.conv3.bias"])
+        return y.clamp(0, 1)[..., :h, :w]
     if not region_aware:
         return decode(p, fused)[..., :h, :w]
     y = F.relu(region_in(conv(up(fused), p["decoder.conv1.weight"], p["decoder.conv1.bias"]), half))
@@ -199,12 +222,13 @@ def main(out):
         region_banks = [banks["alpha"], mixed]
         paper = run_regions(ae, x, [m1, m2], region_banks, region_aware=False)
         aware = run_regions(ae, x, [m1, m2], region_banks, region_aware=True)
+        whole = run_regions(ae, x, [m1, m2], region_banks, region_aware=True, whole_image=True)
     write_safetensors(os.path.join(out, "outputs.safetensors"), {
         "input": x, "reconstruction": recon, "style.alpha": alpha,
         "fusion.alpha0.3.beta0.7": fused,
         # regions: mask1 -> alpha, mask2 -> 0.5 alpha + 0.5 beta, the rest unstyled
         "regions.mask1": m1, "regions.mask2": m2,
-        "regions.paper": paper, "regions.region-aware": aware})
+        "regions.paper": paper, "regions.region-aware": aware, "regions.whole-image": whole})
     print("wrote", out, "torch", torch.__version__,
           "mean outputs", float(recon.mean()), float(alpha.mean()), float(fused.mean()))
 

@@ -42,8 +42,8 @@ public class ApplyRegionStylesCommand extends StyleCommand {
 	@Parameter(label = "Feather (pixels)", min = "0", required = false, persist = false)
 	private double feather = RegionStyleRunner.DEFAULT_FEATHER;
 
-	@Parameter(label = "Fusion", choices = { "region-aware", "paper" }, required = false, persist = false)
-	private String fusion = "region-aware";
+	@Parameter(label = "Fusion", choices = { "whole-image", "region-aware", "paper" }, required = false, persist = false)
+	private String fusion = "whole-image";
 
 	@Parameter(label = "Device", choices = { "auto", "cpu", "gpu" }, required = false, persist = false)
 	private String device = "auto";

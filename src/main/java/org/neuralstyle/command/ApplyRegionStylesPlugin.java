@@ -18,6 +18,7 @@ import org.neuralstyle.nn.EngineSettings;
 import org.neuralstyle.nn.Engines;
 import org.neuralstyle.stylebank.DefaultModel;
 import org.neuralstyle.stylebank.StyleBankModel;
+import org.neuralstyle.stylebank.StyleBankNetwork;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,7 +31,7 @@ import java.util.Set;
  * Plugins > Style Transfer > Apply Styles to Regions (ImageJ 1.x entry). Regions come from the
  * selection, the ROI Manager or the overlay; every setting is a macro option:
  * {@code run("Apply Styles to Regions", "model=... regions=[roi manager] styles=[cells:a,bg:b]
- * outside=keep feather=8 fusion=region-aware device=auto")}.
+ * outside=keep feather=8 fusion=whole-image device=auto")}.
  */
 public class ApplyRegionStylesPlugin implements PlugIn {
 
@@ -43,7 +44,7 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 		{ "styles", "ROI_NAME:STYLE pairs separated by commas; a region may mix styles (cells:a*0.5+b*0.5). Empty: each ROI's 'style' property, else its name." },
 		{ "outside", "What happens outside every region: keep (original pixels), reconstruct (autoencoder only) or a style id." },
 		{ "feather", "Soft edge: Gaussian blur of the masks, sigma = feather / 2 pixels. 0 = hard edges." },
-		{ "fusion", "region-aware (default): each region also gets its own normalisation statistics; paper: Eq. 6 of Chen et al. exactly." },
+		{ "fusion", "whole-image (default): each region looks as its style looks on the whole image; region-aware: each region gets its own normalisation statistics (as if stylized on its own); paper: Eq. 6 of Chen et al. exactly." },
 		{ "device", "auto (a GPU when DJL finds one, else the CPU), cpu or gpu." },
 		{ "in_place", "Replace the image's pixels (it becomes RGB) instead of opening a new image. Edit > Undo restores a single image." },
 	};
@@ -102,7 +103,7 @@ public class ApplyRegionStylesPlugin implements PlugIn {
 		gd2.addStringField("outside", Prefs.get(PREF + "outside", "keep"), 20);
 		gd2.addMessage("outside: keep (original pixels), reconstruct, or a style id");
 		gd2.addNumericField("feather", Prefs.get(PREF + "feather", RegionStyleRunner.DEFAULT_FEATHER), 1, 6, "pixels (0 = hard edges)");
-		gd2.addChoice("fusion", new String[] { "region-aware", "paper" }, Prefs.get(PREF + "fusion", "region-aware"));
+		gd2.addChoice("fusion", StyleBankNetwork.Fusion.keys(), Prefs.get(PREF + "fusion", StyleBankNetwork.Fusion.WHOLE_IMAGE.key()));
 		gd2.addChoice("device", new String[] { "auto", "cpu", "gpu" },
 			Prefs.get(StylePicker.PREF + "device", settings.device().name().toLowerCase(Locale.ROOT)));
 		gd2.addCheckbox("in_place", false); // never remembered: replacing pixels is asked for each time

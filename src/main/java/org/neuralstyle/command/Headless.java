@@ -75,7 +75,7 @@ public final class Headless {
 
 	/**
 	 * {@code input= model= rois=FILE.roi|RoiSet.zip [styles=NAME:ID,...] [outside=keep|reconstruct|ID]
-	 * [feather=R] [fusion=region-aware|paper] output= [device=]}.
+	 * [feather=R] [fusion=whole-image|region-aware|paper] output= [device=]}.
 	 */
 	public static String stylizeRegions(String args) {
 		return run(() -> {

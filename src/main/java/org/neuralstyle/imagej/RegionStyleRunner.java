@@ -62,7 +62,7 @@ public final class RegionStyleRunner {
 		public Request {
 			if (model == null) throw new IllegalArgumentException("no model given: choose a StyleBank model folder or .zip");
 			if (!(feather >= 0) || feather > 1000) throw new IllegalArgumentException("feather must be between 0 and 1000 pixels, got " + feather);
-			if (fusion == null) fusion = StyleBankNetwork.Fusion.REGION_AWARE;
+			if (fusion == null) fusion = StyleBankNetwork.Fusion.WHOLE_IMAGE;
 			if (device == null) device = Engines.DeviceChoice.AUTO;
 			if (settings == null) throw new IllegalArgumentException("no settings");
 		}

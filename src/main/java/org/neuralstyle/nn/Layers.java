@@ -272,6 +272,55 @@ public final class Layers {
 		return true;
 	}
 
+	/** Per-channel mean and biased variance over H x W (N = 1): {mean, var}, each 1 x C x 1 x 1. */
+	public static NDArray[] meanVariance(NDArray x) {
+		int[] hw = { 2, 3 };
+		float n = x.getShape().get(2) * x.getShape().get(3);
+		NDArray mean;
+		try (NDArray sum = x.sum(hw, true)) {
+			mean = Scalars.over(sum, n);
+		}
+		try (NDArray centered = x.sub(mean); NDArray sq = centered.square(); NDArray sqSum = sq.sum(hw, true)) {
+			return new NDArray[] { mean, Scalars.over(sqSum, n) };
+		}
+	}
+
+	/**
+	 * Instance normalisation with given statistics per soft region, followed by ReLU:
+	 * relu(sum_r M_r (x - mu_r) / sqrt(var_r + eps)), {@code stats.get(r) = {mu_r, var_r}} (1 x C x 1 x 1)
+	 * or null for an empty mask, which adds nothing. A mask covering the image (masks are at most 1)
+	 * means x is that region's own map: it gets the plain, fused normalisation.
+	 */
+	public static NDArray givenNormRelu(NDArray x, List<NDArray> masks, List<NDArray[]> stats) {
+		int[] hw = { 2, 3 };
+		float pixels = x.getShape().get(2) * x.getShape().get(3);
+		NDArray out = null;
+		for (int r = 0; r < masks.size(); r++) {
+			if (stats.get(r) == null) continue;
+			NDArray m = masks.get(r);
+			NDArray part;
+			try (NDArray massRaw = m.sum(hw, true)) {
+				float[] mass = massRaw.toFloatArray();
+				if (all(mass, 0f)) continue;
+				if (all(mass, pixels)) part = instanceNorm(x);
+				else {
+					try (NDArray normed = normalize(x, stats.get(r)[0], stats.get(r)[1])) {
+						part = normed.mul(m);
+					}
+				}
+			}
+			if (out == null) out = part;
+			else {
+				out.addi(part);
+				part.close();
+			}
+		}
+		if (out == null) throw new IllegalArgumentException("normalisation per region needs a non-empty mask");
+		NDArray y = Activation.relu(out);
+		out.close();
+		return y;
+	}
+
 	/** Region-aware instance normalisation followed by ReLU. */
 	public static NDArray regionNormRelu(NDArray x, List<NDArray> masks) {
 		try (NDArray n = regionInstanceNorm(x, masks)) {

@@ -112,14 +112,35 @@ public final class StyleBankNetwork implements AutoCloseable {
 		/** Paper, Eq. 6: masked features through each bank, biases inside their region; decoder unchanged. */
 		PAPER,
 		/** Eq. 6, and the decoder's instance normalisation takes mean and variance per region. */
-		REGION_AWARE;
+		REGION_AWARE,
+		/**
+		 * Eq. 6, and in the decoder's instance normalisation each region uses the mean and variance
+		 * that its style (or mix) has on the whole image: a region's interior then equals that style
+		 * applied to the whole image, and the borders blend in feature space. The default.
+		 */
+		WHOLE_IMAGE;
+
+		/** The name macros and dialogs use. */
+		public String key() {
+			return switch (this) {
+				case PAPER -> "paper";
+				case REGION_AWARE -> "region-aware";
+				case WHOLE_IMAGE -> "whole-image";
+			};
+		}
+
+		/** The choices in the order dialogs list them, the default first. */
+		public static String[] keys() {
+			return new String[] { WHOLE_IMAGE.key(), REGION_AWARE.key(), PAPER.key() };
+		}
 
 		public static Fusion parse(String s) {
-			if (s == null || s.isBlank()) return REGION_AWARE;
+			if (s == null || s.isBlank()) return WHOLE_IMAGE;
 			return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
 				case "paper" -> PAPER;
 				case "region-aware", "region_aware", "regionaware" -> REGION_AWARE;
-				default -> throw new IllegalArgumentException("fusion must be region-aware or paper, got '" + s + "'");
+				case "whole-image", "whole_image", "wholeimage" -> WHOLE_IMAGE;
+				default -> throw new IllegalArgumentException("fusion must be whole-image, region-aware or paper, got '" + s + "'");
 			};
 		}
 	}
@@ -156,12 +177,50 @@ public final class StyleBankNetwork implements AutoCloseable {
 					part.close();
 				}
 			}
-			NDArray y = fusion == Fusion.PAPER ? decode(fused) : decodeRegionAware(fused, half, full);
+			NDArray y = switch (fusion) {
+				case PAPER -> decode(fused);
+				case REGION_AWARE -> decodePerRegion(fused, half, full, null);
+				case WHOLE_IMAGE -> decodePerRegion(fused, half, full, wholeImageStatistics(f, full, mixes, owned));
+			};
 			return cropAndReturn(y, input);
 		}
 		finally {
 			owned.forEach(NDArray::close);
 		}
+	}
+
+	/**
+	 * For each region, the mean and variance (1 x C x 1 x 1, before normalisation) of the decoder's
+	 * normalised layers D1 and D2 when the region's mix is applied to the whole feature map
+	 * {@code f}: {@code [region][layer] = {mean, var}}; null for a region whose mask is empty.
+	 * The arrays go to {@code owned}.
+	 */
+	private List<NDArray[][]> wholeImageStatistics(NDArray f, List<NDArray> masks, List<StyleMix> mixes, List<NDArray> owned) {
+		List<Layer> normalised = Layer.DECODER.stream().filter(l -> l.normalised).toList();
+		List<NDArray[][]> out = new ArrayList<>();
+		for (int i = 0; i < masks.size(); i++) {
+			boolean empty;
+			try (NDArray mass = masks.get(i).sum()) {
+				empty = mass.getFloat() <= 0f;
+			}
+			if (empty) {
+				out.add(null);
+				continue;
+			}
+			NDArray a = mixes.get(i).isReconstruction() ? f : bank(f, mixes.get(i));
+			NDArray[][] region = new NDArray[normalised.size()][];
+			for (int k = 0; k < normalised.size(); k++) {
+				Layer l = normalised.get(k);
+				NDArray y = l.upsample ? upsampleConv(a, l.tensor) : conv(a, l.tensor, l.stride);
+				if (a != f) a.close();
+				region[k] = Layers.meanVariance(y);
+				for (NDArray s : region[k]) owned.add(s);
+				a = k + 1 < normalised.size() ? normRelu(y) : y;
+			}
+			if (a != f) a.close();
+			out.add(region);
+		}
+		return out;
 	}
 
 	private static NDArray track(List<NDArray> owned, NDArray a) {
@@ -193,14 +252,27 @@ public final class StyleBankNetwork implements AutoCloseable {
 		return bias.reshape(1, bias.size(), 1, 1);
 	}
 
-	/** D1-D3 with region-aware instance normalisation at D1 (half-size masks) and D2 (full-size masks). */
-	private NDArray decodeRegionAware(NDArray f, List<NDArray> half, List<NDArray> full) {
+	/**
+	 * D1-D3 with instance normalisation per region at D1 (half-size masks) and D2 (full-size
+	 * masks): each region's own weighted statistics, or with {@code stats} (from
+	 * {@link #wholeImageStatistics}) the given ones.
+	 */
+	private NDArray decodePerRegion(NDArray f, List<NDArray> half, List<NDArray> full, List<NDArray[][]> stats) {
 		NDArray a = f;
+		int k = 0;
 		for (Layer l : Layer.DECODER) {
 			NDArray y = l.upsample ? upsampleConv(a, l.tensor) : conv(a, l.tensor, l.stride);
 			if (a != f) a.close();
 			if (l.normalised) {
-				NDArray z = Layers.regionNormRelu(y, l.scale() == 2 ? half : full);
+				List<NDArray> masks = l.scale() == 2 ? half : full;
+				NDArray z;
+				if (stats == null) z = Layers.regionNormRelu(y, masks);
+				else {
+					List<NDArray[]> layer = new ArrayList<>();
+					for (NDArray[][] region : stats) layer.add(region == null ? null : region[k]);
+					z = Layers.givenNormRelu(y, masks, layer);
+				}
+				k++;
 				y.close();
 				y = z;
 			}

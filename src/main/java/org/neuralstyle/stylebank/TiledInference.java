@@ -155,7 +155,11 @@ public final class TiledInference {
 		StyleBankNetwork.Fusion fusion, int tile, Progress progress, List<float[][][]> stats, boolean render, Room room)
 	{
 		int t = Math.max(16, (tile + 3) / 4 * 4);
-		boolean regionAware = masks != null && fusion == StyleBankNetwork.Fusion.REGION_AWARE;
+		// per-region normalisation in the decoder: statistics per region (region-aware) or each region's style's whole-image ones
+		boolean perRegion = masks != null && fusion != StyleBankNetwork.Fusion.PAPER;
+		if (masks != null && fusion == StyleBankNetwork.Fusion.WHOLE_IMAGE && stats.isEmpty()) {
+			wholeImageStatistics(net, chw, w, h, masks, mixes, tile, progress, stats, room);
+		}
 		int groups = masks == null ? 1 : masks.size();
 		int ph = net.paddedSize(h), pw = net.paddedSize(w);
 		Map<String, NDArray> p = net.parameters(List.of());
@@ -174,11 +178,11 @@ public final class TiledInference {
 				progress.report(0, passes * tiles.size(), "Keeping the tiles' maps of " + cache.layers().size() + " layers "
 					+ (cache.onDisk() ? "in temporary files" : "in memory"));
 			}
-			// stats: per normalised layer and statistics group (one, or one per region in region-aware decoder layers):
+			// stats: per normalised layer and statistics group (one, or one per region in the decoder layers of per-region fusion):
 			// {mean[], 1/sqrt(var + eps)[], var[]}
 			for (int pass = stats.size(); pass < passes; pass++) {
 				int channels = pass < NORMALISED.size() ? (int) p.get(NORMALISED.get(pass).tensor + ".weight").getShape().get(0) : 3;
-				int g = regionAware && pass < NORMALISED.size() && Layer.DECODER.contains(NORMALISED.get(pass)) ? groups : 1;
+				int g = perRegion && pass < NORMALISED.size() && Layer.DECODER.contains(NORMALISED.get(pass)) ? groups : 1;
 				// per group and channel: weighted mean and sum of squared deviations, tiles merged with Chan et al.'s formula
 				double[][] mean = new double[g][channels], m2 = new double[g][channels];
 				double[] count = new double[g];
@@ -196,7 +200,7 @@ public final class TiledInference {
 							for (float[] mk : masks) cropMasks.add(tm.create(crop(mk, 1, w, h, ph, pw, y0, y1, x0, x1), new Shape(1, 1, y1 - y0, x1 - x0)));
 						}
 						int from = cache.resumeFrom(pass);
-						NDArray a = run(net, crop, cropMasks, mixes, regionAware, stats, pass, from, from < 0 ? null : cache.get(from, i, tm));
+						NDArray a = run(net, crop, cropMasks, mixes, perRegion, stats, pass, from, from < 0 ? null : cache.get(from, i, tm));
 						if (pass < NORMALISED.size()) cache.put(pass, i, tiles.size(), a);
 						int s = pass < NORMALISED.size() ? NORMALISED.get(pass).scale() : 1;
 						int cy0 = (ty - y0) / s, cx0 = (tx - x0) / s;
@@ -251,14 +255,50 @@ public final class TiledInference {
 	}
 
 	/**
+	 * Fills {@code stats} for {@link StyleBankNetwork.Fusion#WHOLE_IMAGE}: the encoder's layers as
+	 * for any mix, and for D1 and D2 one group per region holding the statistics of the region's mix
+	 * applied to the whole image (statistics passes of that mix alone; the encoder's are computed
+	 * once). A region with an empty mask gets another region's (its weight is 0 everywhere).
+	 */
+	private static void wholeImageStatistics(StyleBankNetwork net, float[] chw, int w, int h, List<float[]> masks,
+		List<StyleMix> mixes, int tile, Progress progress, List<float[][][]> stats, Room room)
+	{
+		int encoder = Layer.ENCODER.size();
+		List<List<float[][][]>> ofRegion = new ArrayList<>();
+		List<float[][][]> first = null;
+		for (int i = 0; i < masks.size(); i++) {
+			double mass = 0;
+			for (float v : masks.get(i)) mass += v;
+			if (mass <= 0) {
+				ofRegion.add(null);
+				continue;
+			}
+			List<float[][][]> own = first == null ? new ArrayList<>() : new ArrayList<>(first.subList(0, encoder));
+			passes(net, chw, w, h, null, List.of(mixes.get(i)), StyleBankNetwork.Fusion.PAPER, tile, progress, own, false, room);
+			if (first == null) first = own;
+			ofRegion.add(own);
+		}
+		if (first == null) throw new IllegalArgumentException("normalisation per region needs a non-empty mask");
+		for (int j = 0; j < NORMALISED.size(); j++) {
+			if (j < encoder) {
+				stats.add(first.get(j));
+				continue;
+			}
+			float[][][] layer = new float[masks.size()][][];
+			for (int i = 0; i < masks.size(); i++) layer[i] = (ofRegion.get(i) == null ? first : ofRegion.get(i)).get(j)[0];
+			stats.add(layer);
+		}
+	}
+
+	/**
 	 * The network on one crop with global statistics for the normalised layers before
 	 * {@code stop}; returns the pre-normalisation activation of layer {@code stop}, or the
 	 * clamped output when every layer's statistics are known.
 	 */
 	static NDArray run(StyleBankNetwork net, NDArray x, List<NDArray> masks, List<StyleMix> mixes,
-		boolean regionAware, List<float[][][]> stats, int stop)
+		boolean perRegion, List<float[][][]> stats, int stop)
 	{
-		return run(net, x, masks, mixes, regionAware, stats, stop, -1, null);
+		return run(net, x, masks, mixes, perRegion, stats, stop, -1, null);
 	}
 
 	/**
@@ -266,7 +306,7 @@ public final class TiledInference {
 	 * {@code from} (-1: from the image x), which must come before {@code stop}.
 	 */
 	static NDArray run(StyleBankNetwork net, NDArray x, List<NDArray> masks, List<StyleMix> mixes,
-		boolean regionAware, List<float[][][]> stats, int stop, int from, NDArray raw)
+		boolean perRegion, List<float[][][]> stats, int stop, int from, NDArray raw)
 	{
 		List<NDArray> full = new ArrayList<>(), half = new ArrayList<>(), quarter = new ArrayList<>();
 		for (NDArray m : masks) {
@@ -306,7 +346,7 @@ public final class TiledInference {
 			if (!layer.normalised) return replace(a, a.clip(0f, 1f), x);
 			if (k == stop) return a;
 			float[][][] st = stats.get(k);
-			List<NDArray> weights = !regionAware || Layer.ENCODER.contains(layer) ? null : layer.scale() == 2 ? half : full;
+			List<NDArray> weights = !perRegion || Layer.ENCODER.contains(layer) ? null : layer.scale() == 2 ? half : full;
 			NDArray normed = null;
 			if (weights == null && st.length == 1) {
 				// one group: libtorch's fused normalisation with the global mean and variance

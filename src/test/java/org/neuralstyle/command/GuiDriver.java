@@ -195,7 +195,7 @@ public final class GuiDriver {
 		String cmd = "Apply Styles to Regions";
 		ImagePlus first = command("selection", cmd, src, List.of(
 			Map.of("model", "default", "regions", "selection"),
-			Map.of("styles", "cat:starry_night", "outside", "keep", "feather", "4", "fusion", "region-aware", "device", "cpu")),
+			Map.of("styles", "cat:starry_night", "outside", "keep", "feather", "4", "fusion", "whole-image", "device", "cpu")),
 			() -> src.getRoi().setName("cat"));
 		ImageWindow w = first.getWindow();
 		onEdt(() -> w.setLocation(srcWin.getX() + srcWin.getWidth() + 6, srcWin.getY()));

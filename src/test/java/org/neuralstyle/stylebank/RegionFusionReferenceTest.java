@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Region fusion (Eq. 6) in both modes against the PyTorch reference of make_reference.py:
+ * Region fusion (Eq. 6) in every mode against the PyTorch reference of make_reference.py:
  * two overlapping soft masks (alpha, and an even alpha/beta mix) and an unstyled rest.
  */
 class RegionFusionReferenceTest extends ReferenceFixture {
@@ -54,14 +54,65 @@ class RegionFusionReferenceTest extends ReferenceFixture {
 	}
 
 	@Test
-	void theModesDiffer() {
-		float[] a = run(StyleBankNetwork.Fusion.PAPER), b = run(StyleBankNetwork.Fusion.REGION_AWARE);
-		double max = 0;
-		for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-		assertTrue(max > 1e-2, "region-aware normalisation changes the output, max diff " + max);
+	void wholeImageModeMatchesPyTorch() {
+		compare("regions.whole-image", run(StyleBankNetwork.Fusion.WHOLE_IMAGE));
 	}
 
-	/** One mask of ones for one style is exactly the plain single-style output, in both modes. */
+	@Test
+	void theModesDiffer() {
+		StyleBankNetwork.Fusion[] modes = StyleBankNetwork.Fusion.values();
+		for (int i = 0; i < modes.length; i++) {
+			for (int j = i + 1; j < modes.length; j++) {
+				float[] a = run(modes[i]), b = run(modes[j]);
+				double max = 0;
+				for (int k = 0; k < a.length; k++) max = Math.max(max, Math.abs(a[k] - b[k]));
+				assertTrue(max > 1e-2, modes[i] + " and " + modes[j] + " give different outputs, max diff " + max);
+			}
+		}
+	}
+
+	/**
+	 * Whole-image fusion: inside each region, farther from its border than the network's receptive
+	 * field (21 pixels), the output equals that style applied to the whole image (the left half
+	 * alpha, the right half beta, hard edges).
+	 */
+	@Test
+	void wholeImageInteriorsEqualTheStyleOnTheWholeImage() {
+		int h = 64, w = 112, half = w / 2, field = 24;
+		float[] left = new float[h * w], right = new float[h * w];
+		for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) (x < half ? left : right)[y * w + x] = 1f;
+		java.util.Random random = new java.util.Random(7);
+		float[] image = new float[3 * h * w];
+		for (int i = 0; i < image.length; i++) image[i] = random.nextFloat();
+		try (NDManager m = manager.newSubManager()) {
+			NDArray x = m.create(image, new Shape(1, 3, h, w));
+			float[] alpha = net.apply(x, StyleMix.single("alpha")).toFloatArray();
+			float[] beta = net.apply(x, StyleMix.single("beta")).toFloatArray();
+			List<float[]> norm = RegionMasks.normalise(List.of(left, right), h * w);
+			List<NDArray> masks = new ArrayList<>();
+			for (float[] mask : norm) masks.add(m.create(mask, new Shape(1, 1, h, w)));
+			List<StyleMix> mixes = List.of(StyleMix.single("alpha"), StyleMix.single("beta"), StyleMix.reconstruction());
+			float[] whole = net.applyRegions(x, masks, mixes, StyleBankNetwork.Fusion.WHOLE_IMAGE).toFloatArray();
+			float[] aware = net.applyRegions(x, masks, mixes, StyleBankNetwork.Fusion.REGION_AWARE).toFloatArray();
+			double maxWhole = 0, maxAware = 0;
+			for (int c = 0; c < 3; c++) {
+				for (int y = 0; y < h; y++) {
+					for (int xx = 0; xx < w; xx++) {
+						if (Math.abs(xx - half) < field) continue;
+						int i = c * h * w + y * w + xx;
+						float want = xx < half ? alpha[i] : beta[i];
+						maxWhole = Math.max(maxWhole, Math.abs(whole[i] - want));
+						maxAware = Math.max(maxAware, Math.abs(aware[i] - want));
+					}
+				}
+			}
+			System.out.printf("interiors vs the style on the whole image: whole-image %.3g, region-aware %.3g%n", maxWhole, maxAware);
+			assertTrue(maxWhole <= 1e-5, "whole-image interiors equal the whole-image style, max diff " + maxWhole);
+			assertTrue(maxAware > 1e-2, "region-aware interiors differ from it (the reason for the mode), max diff " + maxAware);
+		}
+	}
+
+	/** One mask of ones for one style is exactly the plain single-style output, in every mode. */
 	@Test
 	void fullMaskEqualsPlainStyleExactly() {
 		Tensor in = ref.get("input");
