@@ -124,6 +124,35 @@ class TiledInferenceTest {
 		}
 	}
 
+	/**
+	 * Whole-image fusion in the fast mode: each region's statistics come from its style on the
+	 * reduced image, as the plain fast mode's do, so a region's interior equals that style in the
+	 * fast mode (left half alpha, right half beta, hard edges; 24 pixels from the border).
+	 */
+	@Test
+	void fastWholeImageFusionInteriorsEqualTheFastStyle() throws Exception {
+		StyleBankModel tiny = StyleBankModel.load(TestFiles.tinyModel());
+		int w = 500, h = 300, half = w / 2, field = 24, tile = 128;
+		float[] left = new float[w * h], right = new float[w * h];
+		for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) (x < half ? left : right)[y * w + x] = 1f;
+		List<float[]> masks = org.neuralstyle.image.RegionMasks.normalise(List.of(left, right), w * h);
+		List<StyleMix> mixes = List.of(StyleMix.single("alpha"), StyleMix.single("beta"), StyleMix.reconstruction());
+		try (StyleBankNetwork net = new StyleBankNetwork(tiny, Device.cpu())) {
+			float[] x = image(w, h, 3);
+			float[] fused = TiledInference.applyFast(net, x, w, h, masks, mixes, StyleBankNetwork.Fusion.WHOLE_IMAGE, tile, 160, Progress.NONE);
+			float[] alpha = TiledInference.applyFast(net, x, w, h, null, List.of(mixes.get(0)), StyleBankNetwork.Fusion.PAPER, tile, 160, Progress.NONE);
+			float[] beta = TiledInference.applyFast(net, x, w, h, null, List.of(mixes.get(1)), StyleBankNetwork.Fusion.PAPER, tile, 160, Progress.NONE);
+			double max = 0;
+			for (int c = 0; c < 3; c++) for (int y = 0; y < h; y++) for (int xx = 0; xx < w; xx++) {
+				if (Math.abs(xx - half) < field) continue;
+				int i = c * w * h + y * w + xx;
+				max = Math.max(max, Math.abs(fused[i] - (xx < half ? alpha : beta)[i]));
+			}
+			System.out.printf("fast whole-image fusion: interiors vs the fast style %.3g%n", max);
+			assertTrue(max <= 1e-4, "interiors equal the style in the fast mode, max diff " + max);
+		}
+	}
+
 	/** Documented in the README: a border step at most 25 % above the typical neighbour step. */
 	static final double SEAM_THRESHOLD = 1.25;
 
