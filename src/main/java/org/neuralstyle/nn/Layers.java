@@ -237,22 +237,40 @@ public final class Layers {
 	 */
 	public static NDArray regionInstanceNorm(NDArray x, List<NDArray> masks) {
 		int[] hw = { 2, 3 };
+		return blendPerRegion(x, masks, (r, massRaw) -> {
+			NDArray m = masks.get(r);
+			try (NDArray massPos = Scalars.atLeast(massRaw, 1e-12); NDArray mx = x.mul(m); NDArray sum = mx.sum(hw, true);
+				NDArray mean = sum.div(massPos); NDArray centered = x.sub(mean); NDArray sq = centered.square();
+				NDArray msq = sq.mul(m); NDArray sqSum = msq.sum(hw, true); NDArray var = sqSum.div(massPos);
+				NDArray std = var.add(IN_EPS).sqrt())
+			{
+				return centered.div(std);
+			}
+		});
+	}
+
+	/** Region r's normalisation of x, before its mask is applied; {@code mass} is the mask's sum (N x 1 x 1 x 1). */
+	private interface RegionNorm {
+		NDArray of(int r, NDArray mass);
+	}
+
+	/**
+	 * sum_r M_r . norm_r(x) over the masks: an empty mask is skipped (it adds exactly nothing), and a
+	 * mask covering the image (masks are at most 1) gets the plain, fused {@link #instanceNorm}.
+	 */
+	private static NDArray blendPerRegion(NDArray x, List<NDArray> masks, RegionNorm norm) {
+		int[] hw = { 2, 3 };
 		float pixels = x.getShape().get(2) * x.getShape().get(3);
 		NDArray out = null;
-		for (NDArray m : masks) {
+		for (int r = 0; r < masks.size(); r++) {
+			NDArray m = masks.get(r);
 			NDArray part;
 			try (NDArray massRaw = m.sum(hw, true)) {
 				float[] mass = massRaw.toFloatArray();
-				if (all(mass, 0f)) continue; // an empty region adds exactly nothing
-				if (all(mass, pixels)) {
-					part = instanceNorm(x); // a region covering the image (masks are at most 1): the plain, fused normalisation
-				}
+				if (all(mass, 0f)) continue;
+				if (all(mass, pixels)) part = instanceNorm(x);
 				else {
-					try (NDArray massPos = Scalars.atLeast(massRaw, 1e-12); NDArray mx = x.mul(m); NDArray sum = mx.sum(hw, true);
-						NDArray mean = sum.div(massPos); NDArray centered = x.sub(mean); NDArray sq = centered.square();
-						NDArray msq = sq.mul(m); NDArray sqSum = msq.sum(hw, true); NDArray var = sqSum.div(massPos);
-						NDArray std = var.add(IN_EPS).sqrt(); NDArray normed = centered.div(std))
-					{
+					try (NDArray normed = norm.of(r, massRaw)) {
 						part = normed.mul(m);
 					}
 				}
@@ -263,7 +281,7 @@ public final class Layers {
 				part.close();
 			}
 		}
-		if (out == null) throw new IllegalArgumentException("region-aware normalisation needs a non-empty mask");
+		if (out == null) throw new IllegalArgumentException("normalisation per region needs a non-empty mask");
 		return out;
 	}
 
@@ -287,38 +305,14 @@ public final class Layers {
 
 	/**
 	 * Instance normalisation with given statistics per soft region, followed by ReLU:
-	 * relu(sum_r M_r (x - mu_r) / sqrt(var_r + eps)), {@code stats.get(r) = {mu_r, var_r}} (1 x C x 1 x 1)
-	 * or null for an empty mask, which adds nothing. A mask covering the image (masks are at most 1)
-	 * means x is that region's own map: it gets the plain, fused normalisation.
+	 * relu(sum_r M_r (x - mu_r) / sqrt(var_r + eps)), {@code stats.get(r) = {mu_r, var_r}} (1 x C x 1 x 1;
+	 * may be null for an empty mask, which adds nothing). A mask covering the image means x is that
+	 * region's own map: it gets the plain, fused normalisation.
 	 */
 	public static NDArray givenNormRelu(NDArray x, List<NDArray> masks, List<NDArray[]> stats) {
-		int[] hw = { 2, 3 };
-		float pixels = x.getShape().get(2) * x.getShape().get(3);
-		NDArray out = null;
-		for (int r = 0; r < masks.size(); r++) {
-			if (stats.get(r) == null) continue;
-			NDArray m = masks.get(r);
-			NDArray part;
-			try (NDArray massRaw = m.sum(hw, true)) {
-				float[] mass = massRaw.toFloatArray();
-				if (all(mass, 0f)) continue;
-				if (all(mass, pixels)) part = instanceNorm(x);
-				else {
-					try (NDArray normed = normalize(x, stats.get(r)[0], stats.get(r)[1])) {
-						part = normed.mul(m);
-					}
-				}
-			}
-			if (out == null) out = part;
-			else {
-				out.addi(part);
-				part.close();
-			}
+		try (NDArray n = blendPerRegion(x, masks, (r, mass) -> normalize(x, stats.get(r)[0], stats.get(r)[1]))) {
+			return Activation.relu(n);
 		}
-		if (out == null) throw new IllegalArgumentException("normalisation per region needs a non-empty mask");
-		NDArray y = Activation.relu(out);
-		out.close();
-		return y;
 	}
 
 	/** Region-aware instance normalisation followed by ReLU. */
