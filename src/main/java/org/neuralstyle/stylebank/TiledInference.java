@@ -274,7 +274,8 @@ public final class TiledInference {
 				continue;
 			}
 			List<float[][][]> own = first == null ? new ArrayList<>() : new ArrayList<>(first.subList(0, encoder));
-			passes(net, chw, w, h, null, List.of(mixes.get(i)), StyleBankNetwork.Fusion.PAPER, tile, progress, own, false, room);
+			passes(net, chw, w, h, null, List.of(mixes.get(i)), StyleBankNetwork.Fusion.PAPER, tile, regionShare(progress, i, masks.size()),
+				own, false, room);
 			if (first == null) first = own;
 			ofRegion.add(own);
 		}
@@ -288,6 +289,27 @@ public final class TiledInference {
 			for (int i = 0; i < masks.size(); i++) layer[i] = (ofRegion.get(i) == null ? first : ofRegion.get(i)).get(j)[0];
 			stats.add(layer);
 		}
+	}
+
+	/**
+	 * Progress of region k's statistics passes (of n) as a share of the whole run: the regions' passes
+	 * take the statistics passes' part of the work, the output pass (reported by {@link #passes}) the
+	 * rest, so the bar moves forward only.
+	 */
+	private static Progress regionShare(Progress progress, int k, int n) {
+		double statistics = (double) NORMALISED.size() / (NORMALISED.size() + 1);
+		return new Progress() {
+			@Override
+			public void report(int done, int total, String message) {
+				double f = (k + (total > 0 ? (double) done / total : 0)) / n * statistics;
+				progress.report((int) Math.round(f * 10000), 10000, "Region " + (k + 1) + "/" + n + ": " + message);
+			}
+
+			@Override
+			public boolean isCancelled() {
+				return progress.isCancelled();
+			}
+		};
 	}
 
 	/**

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Exact tiled inference equals untiled inference. */
@@ -124,6 +125,15 @@ class TiledInferenceTest {
 		}
 	}
 
+	/** The left half for alpha, the right half for beta (hard edge), nothing outside: masks for {@link #HALVES_MIXES}. */
+	static List<float[]> halves(int w, int h) {
+		float[] left = new float[w * h], right = new float[w * h];
+		for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) (x < w / 2 ? left : right)[y * w + x] = 1f;
+		return org.neuralstyle.image.RegionMasks.normalise(List.of(left, right), w * h);
+	}
+
+	static final List<StyleMix> HALVES_MIXES = List.of(StyleMix.single("alpha"), StyleMix.single("beta"), StyleMix.reconstruction());
+
 	/**
 	 * Whole-image fusion in the fast mode: each region's statistics come from its style on the
 	 * reduced image, as the plain fast mode's do, so a region's interior equals that style in the
@@ -133,15 +143,12 @@ class TiledInferenceTest {
 	void fastWholeImageFusionInteriorsEqualTheFastStyle() throws Exception {
 		StyleBankModel tiny = StyleBankModel.load(TestFiles.tinyModel());
 		int w = 500, h = 300, half = w / 2, field = 24, tile = 128;
-		float[] left = new float[w * h], right = new float[w * h];
-		for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) (x < half ? left : right)[y * w + x] = 1f;
-		List<float[]> masks = org.neuralstyle.image.RegionMasks.normalise(List.of(left, right), w * h);
-		List<StyleMix> mixes = List.of(StyleMix.single("alpha"), StyleMix.single("beta"), StyleMix.reconstruction());
+		List<float[]> masks = halves(w, h);
 		try (StyleBankNetwork net = new StyleBankNetwork(tiny, Device.cpu())) {
 			float[] x = image(w, h, 3);
-			float[] fused = TiledInference.applyFast(net, x, w, h, masks, mixes, StyleBankNetwork.Fusion.WHOLE_IMAGE, tile, 160, Progress.NONE);
-			float[] alpha = TiledInference.applyFast(net, x, w, h, null, List.of(mixes.get(0)), StyleBankNetwork.Fusion.PAPER, tile, 160, Progress.NONE);
-			float[] beta = TiledInference.applyFast(net, x, w, h, null, List.of(mixes.get(1)), StyleBankNetwork.Fusion.PAPER, tile, 160, Progress.NONE);
+			float[] fused = TiledInference.applyFast(net, x, w, h, masks, HALVES_MIXES, StyleBankNetwork.Fusion.WHOLE_IMAGE, tile, 160, Progress.NONE);
+			float[] alpha = TiledInference.applyFast(net, x, w, h, null, List.of(HALVES_MIXES.get(0)), StyleBankNetwork.Fusion.PAPER, tile, 160, Progress.NONE);
+			float[] beta = TiledInference.applyFast(net, x, w, h, null, List.of(HALVES_MIXES.get(1)), StyleBankNetwork.Fusion.PAPER, tile, 160, Progress.NONE);
 			double max = 0;
 			for (int c = 0; c < 3; c++) for (int y = 0; y < h; y++) for (int xx = 0; xx < w; xx++) {
 				if (Math.abs(xx - half) < field) continue;
@@ -151,6 +158,32 @@ class TiledInferenceTest {
 			System.out.printf("fast whole-image fusion: interiors vs the fast style %.3g%n", max);
 			assertTrue(max <= 1e-4, "interiors equal the style in the fast mode, max diff " + max);
 		}
+	}
+
+	/** Whole-image fusion in exact tiles: the regions' statistics passes and the output pass report one forward-moving bar. */
+	@Test
+	void wholeImageFusionProgressMovesForward() throws Exception {
+		StyleBankModel tiny = StyleBankModel.load(TestFiles.tinyModel());
+		int w = 200, h = 150;
+		List<Double> fractions = new ArrayList<>();
+		Progress record = new Progress() {
+			@Override
+			public void report(int done, int total, String message) {
+				fractions.add(total > 0 ? (double) done / total : 0);
+			}
+
+			@Override
+			public boolean isCancelled() {
+				return false;
+			}
+		};
+		try (StyleBankNetwork net = new StyleBankNetwork(tiny, Device.cpu())) {
+			TiledInference.apply(net, image(w, h, 4), w, h, halves(w, h), HALVES_MIXES, StyleBankNetwork.Fusion.WHOLE_IMAGE, 64, record);
+		}
+		for (int i = 1; i < fractions.size(); i++) {
+			assertTrue(fractions.get(i) >= fractions.get(i - 1) - 1e-9, "progress moves forward: " + fractions);
+		}
+		assertEquals(1.0, fractions.get(fractions.size() - 1), 1e-9);
 	}
 
 	/** Documented in the README: a border step at most 25 % above the typical neighbour step. */
