@@ -15,9 +15,7 @@ VGG fixture of make_vgg_reference.py, and writes gradients.safetensors:
 
 Computed in float64 from the float32 weights with torch.nn.functional only.
 """
-import json
 import os
-import struct
 import sys
 
 import torch
@@ -26,21 +24,9 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(__file__))
 from make_reference import write_safetensors, encode, decode, conv  # noqa: E402
 from make_vgg_reference import MEAN, STD  # noqa: E402
+from stylebank_peer import read_safetensors  # noqa: E402
 
 
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, h in header.items():
-        if name == "__metadata__":
-            continue
-        assert h["dtype"] == "F32"
-        a, b = h["data_offsets"]
-        out[name] = torch.frombuffer(bytearray(data[a:b]), dtype=torch.float32).reshape(h["shape"]).clone()
-    return out
 
 
 def main(out):

@@ -44,6 +44,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stylebank_peer import read_safetensors  # noqa: E402
+
 C1, C2, C3 = 4, 6, 8
 H, W = 20, 28
 
@@ -105,18 +108,6 @@ def save(obj, path, legacy=False):
     torch.save(obj, path, _use_new_zipfile_serialization=not legacy)
 
 
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for k, v in header.items():
-        if k == "__metadata__":
-            continue
-        a, b = v["data_offsets"]
-        out[k] = torch.frombuffer(bytearray(data[a:b]), dtype=torch.float32).reshape(v["shape"]).clone()
-    return out
 
 
 def write_safetensors(path, tensors):
