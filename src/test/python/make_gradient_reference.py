@@ -27,8 +27,6 @@ from make_vgg_reference import MEAN, STD  # noqa: E402
 from stylebank_peer import read_safetensors  # noqa: E402
 
 
-
-
 def main(out):
     model = os.path.join(out, "tiny.stylebank")
     ae = {k: v.double().requires_grad_() for k, v in read_safetensors(os.path.join(model, "autoencoder.safetensors")).items()}

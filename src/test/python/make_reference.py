@@ -102,12 +102,13 @@ def mean_var(x):
     return mu, ((x - mu) ** 2).mean(dim=(2, 3), keepdim=True)
 
 
-def run_regions(p, x, raw_masks, banks, region_aware, whole_image=False):
+def run_regions(p, x, raw_masks, banks, mode):
     """Eq. 6 with the masks normalised so that they and the unstyled rest sum to 1.
 
     raw_masks: list of (1,1,H,W) in [0,1]; banks: one (weight, bias) per mask, None = identity.
-    The unstyled rest 1 - sum is the identity region. whole_image: in D1 and D2 each region is
-    normalised with the statistics its bank has on the whole image."""
+    The unstyled rest 1 - sum is the identity region. mode: "paper" (the decoder unchanged),
+    "region-aware" (D1 and D2 normalised with each region's own statistics) or "whole-image"
+    (with the statistics each region's bank has on the whole image)."""
     h, w = x.shape[-2:]
     ph, pw = (-h) % 4, (-w) % 4
     total = sum(raw_masks)
@@ -127,7 +128,9 @@ def run_regions(p, x, raw_masks, banks, region_aware, whole_image=False):
             fused = fused + m * f
         else:
             fused = fused + conv(m * f, bank[0], None) + m * bank[1].view(1, -1, 1, 1)
-    if whole_image:
+    if mode == "paper":
+        return decode(p, fused)[..., :h, :w]
+    if mode == "whole-image":
         d1s, d2s = [], []
         for bank in banks:
             g = f if bank is None else conv(f, bank[0], bank[1])
@@ -135,14 +138,11 @@ def run_regions(p, x, raw_masks, banks, region_aware, whole_image=False):
             d1s.append(mean_var(a1))
             a2 = conv(up(F.relu(inorm(a1))), p["decoder.conv2.weight"], p["decoder.conv2.bias"])
             d2s.append(mean_var(a2))
-        y = F.relu(given_in(conv(up(fused), p["decoder.conv1.weight"], p["decoder.conv1.bias"]), half, d1s))
-        y = F.relu(given_in(conv(up(y), p["decoder.conv2.weight"], p["decoder.conv2.bias"]), full, d2s))
-        y = conv(y, p["decoder.conv3.weight"], p["decoder.conv3.bias"])
-        return y.clamp(0, 1)[..., :h, :w]
-    if not region_aware:
-        return decode(p, fused)[..., :h, :w]
-    y = F.relu(region_in(conv(up(fused), p["decoder.conv1.weight"], p["decoder.conv1.bias"]), half))
-    y = F.relu(region_in(conv(up(y), p["decoder.conv2.weight"], p["decoder.conv2.bias"]), full))
+        norm1, norm2 = (lambda t: given_in(t, half, d1s)), (lambda t: given_in(t, full, d2s))
+    else:
+        norm1, norm2 = (lambda t: region_in(t, half)), (lambda t: region_in(t, full))
+    y = F.relu(norm1(conv(up(fused), p["decoder.conv1.weight"], p["decoder.conv1.bias"])))
+    y = F.relu(norm2(conv(up(y), p["decoder.conv2.weight"], p["decoder.conv2.bias"])))
     y = conv(y, p["decoder.conv3.weight"], p["decoder.conv3.bias"])
     return y.clamp(0, 1)[..., :h, :w]
 
@@ -220,9 +220,9 @@ def main(out):
         m1, m2 = region_masks()
         mixed = (0.5 * banks["alpha"][0] + 0.5 * banks["beta"][0], 0.5 * banks["alpha"][1] + 0.5 * banks["beta"][1])
         region_banks = [banks["alpha"], mixed]
-        paper = run_regions(ae, x, [m1, m2], region_banks, region_aware=False)
-        aware = run_regions(ae, x, [m1, m2], region_banks, region_aware=True)
-        whole = run_regions(ae, x, [m1, m2], region_banks, region_aware=True, whole_image=True)
+        paper = run_regions(ae, x, [m1, m2], region_banks, "paper")
+        aware = run_regions(ae, x, [m1, m2], region_banks, "region-aware")
+        whole = run_regions(ae, x, [m1, m2], region_banks, "whole-image")
     write_safetensors(os.path.join(out, "outputs.safetensors"), {
         "input": x, "reconstruction": recon, "style.alpha": alpha,
         "fusion.alpha0.3.beta0.7": fused,

@@ -108,8 +108,6 @@ def save(obj, path, legacy=False):
     torch.save(obj, path, _use_new_zipfile_serialization=not legacy)
 
 
-
-
 def write_safetensors(path, tensors):
     header, blobs, offset = {}, [], 0
     for name, t in tensors.items():
