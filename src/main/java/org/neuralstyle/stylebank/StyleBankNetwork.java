@@ -211,7 +211,7 @@ public final class StyleBankNetwork implements AutoCloseable {
 			NDArray[][] region = new NDArray[normalised.size()][];
 			for (int k = 0; k < normalised.size(); k++) {
 				Layer l = normalised.get(k);
-				NDArray y = l.upsample ? upsampleConv(a, l.tensor) : conv(a, l.tensor, l.stride);
+				NDArray y = layerConv(a, l);
 				if (a != f) a.close();
 				region[k] = Layers.meanVariance(y);
 				for (NDArray s : region[k]) owned.add(s);
@@ -261,7 +261,7 @@ public final class StyleBankNetwork implements AutoCloseable {
 		NDArray a = f;
 		int k = 0;
 		for (Layer l : Layer.DECODER) {
-			NDArray y = l.upsample ? upsampleConv(a, l.tensor) : conv(a, l.tensor, l.stride);
+			NDArray y = layerConv(a, l);
 			if (a != f) a.close();
 			if (l.normalised) {
 				List<NDArray> masks = l.scale() == 2 ? half : full;
@@ -417,9 +417,14 @@ public final class StyleBankNetwork implements AutoCloseable {
 		return ai.djl.pytorch.jni.JniUtils.isGradMode();
 	}
 
+	/** One layer of the table before its normalisation: (upsampling and) the convolution. */
+	NDArray layerConv(NDArray x, Layer l) {
+		return l.upsample ? upsampleConv(x, l.tensor) : conv(x, l.tensor, l.stride);
+	}
+
 	/** One layer of the table: (upsampling and) the convolution, then normalisation and ReLU where the table says so. */
 	private NDArray step(NDArray x, Layer l) {
-		NDArray y = l.upsample ? upsampleConv(x, l.tensor) : conv(x, l.tensor, l.stride);
+		NDArray y = layerConv(x, l);
 		return l.normalised ? normRelu(y) : y;
 	}
 

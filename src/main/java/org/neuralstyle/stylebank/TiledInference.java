@@ -363,7 +363,7 @@ public final class TiledInference {
 						a = replace(a, fused, x);
 					}
 				}
-				a = replace(a, layer.upsample ? net.upsampleConv(a, layer.tensor) : net.conv(a, layer.tensor, layer.stride), x);
+				a = replace(a, net.layerConv(a, layer), x);
 			}
 			if (!layer.normalised) return replace(a, a.clip(0f, 1f), x);
 			if (k == stop) return a;
