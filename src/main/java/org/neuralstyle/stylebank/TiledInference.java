@@ -149,7 +149,11 @@ public final class TiledInference {
 
 	/**
 	 * The passes: statistics passes for the layers not yet in {@code stats} (which it fills),
-	 * then, if {@code render}, the output pass.
+	 * then, if {@code render}, the output pass. With {@link StyleBankNetwork.Fusion#WHOLE_IMAGE}
+	 * the statistics passes of D1 and D2 hold one group per region: the statistics of that
+	 * region's mix applied to the whole image, all mixes in the same passes over the tiles (the
+	 * encoder computed, or resumed from its kept map, once per tile); a region whose mask is
+	 * empty gets the first non-empty region's (its weight is 0 everywhere).
 	 */
 	private static float[] passes(StyleBankNetwork net, float[] chw, int w, int h, List<float[]> masks, List<StyleMix> mixes,
 		StyleBankNetwork.Fusion fusion, int tile, Progress progress, List<float[][][]> stats, boolean render, Room room)
@@ -157,10 +161,17 @@ public final class TiledInference {
 		int t = Math.max(16, (tile + 3) / 4 * 4);
 		// per-region normalisation in the decoder: statistics per region (region-aware) or each region's style's whole-image ones
 		boolean perRegion = masks != null && fusion != StyleBankNetwork.Fusion.PAPER;
-		if (masks != null && fusion == StyleBankNetwork.Fusion.WHOLE_IMAGE && stats.isEmpty()) {
-			wholeImageStatistics(net, chw, w, h, masks, mixes, tile, progress, stats, room);
-		}
+		boolean perMix = masks != null && fusion == StyleBankNetwork.Fusion.WHOLE_IMAGE;
 		int groups = masks == null ? 1 : masks.size();
+		boolean[] live = new boolean[groups];
+		int firstLive = -1;
+		for (int gi = 0; gi < groups; gi++) {
+			double mass = 0;
+			if (masks != null) for (float v : masks.get(gi)) mass += v;
+			live[gi] = masks == null || mass > 0;
+			if (live[gi] && firstLive < 0) firstLive = gi;
+		}
+		if (perMix && firstLive < 0) throw new IllegalArgumentException("normalisation per region needs a non-empty mask");
 		int ph = net.paddedSize(h), pw = net.paddedSize(w);
 		Map<String, NDArray> p = net.parameters(List.of());
 		List<int[]> tiles = new ArrayList<>();
@@ -170,8 +181,12 @@ public final class TiledInference {
 		Engines.inferenceMode();
 		// a cache only when the statistics passes run here (the fast mode's output pass has nothing to resume from)
 		int side = t + 2 * MARGIN;
+		double[] bytes = cacheBytes(p);
+		if (perMix) { // one decoder map per mix: only the encoder's maps are kept
+			for (int j = 0; j < bytes.length; j++) if (Layer.DECODER.contains(NORMALISED.get(j))) bytes[j] = Double.POSITIVE_INFINITY;
+		}
 		try (NDManager m = Engines.pytorch().newBaseManager(net.device());
-			TileCache cache = stats.isEmpty() && tiles.size() > 1 ? TileCache.open(cacheBytes(p), flops(p, mixes), side, tiles.size(), room)
+			TileCache cache = stats.isEmpty() && tiles.size() > 1 ? TileCache.open(bytes, flops(p, mixes), side, tiles.size(), room)
 				: TileCache.none())
 		{
 			if (!cache.layers().isEmpty()) {
@@ -182,14 +197,17 @@ public final class TiledInference {
 			// {mean[], 1/sqrt(var + eps)[], var[]}
 			for (int pass = stats.size(); pass < passes; pass++) {
 				int channels = pass < NORMALISED.size() ? (int) p.get(NORMALISED.get(pass).tensor + ".weight").getShape().get(0) : 3;
-				int g = perRegion && pass < NORMALISED.size() && Layer.DECODER.contains(NORMALISED.get(pass)) ? groups : 1;
+				boolean decoderStatistics = pass < NORMALISED.size() && Layer.DECODER.contains(NORMALISED.get(pass));
+				boolean ofMixes = perMix && decoderStatistics;
+				int g = perRegion && decoderStatistics ? groups : 1;
 				// per group and channel: weighted mean and sum of squared deviations, tiles merged with Chan et al.'s formula
 				double[][] mean = new double[g][channels], m2 = new double[g][channels];
 				double[] count = new double[g];
 				for (int i = 0; i < tiles.size(); i++) {
 					progress.checkCancelled();
 					progress.report(pass * tiles.size() + i, passes * tiles.size(), "Stylizing tile " + (i + 1) + "/" + tiles.size()
-						+ (pass < NORMALISED.size() ? ", statistics pass " + (pass + 1) + "/" + NORMALISED.size() : ", output pass"));
+						+ (pass < NORMALISED.size() ? ", statistics pass " + (pass + 1) + "/" + NORMALISED.size()
+							+ (ofMixes ? " (" + g + " regions' styles)" : "") : ", output pass"));
 					int ty = tiles.get(i)[0], tx = tiles.get(i)[1];
 					int y0 = Math.max(0, ty - MARGIN), y1 = Math.min(ph, ty + t + MARGIN);
 					int x0 = Math.max(0, tx - MARGIN), x1 = Math.min(pw, tx + t + MARGIN);
@@ -200,32 +218,32 @@ public final class TiledInference {
 							for (float[] mk : masks) cropMasks.add(tm.create(crop(mk, 1, w, h, ph, pw, y0, y1, x0, x1), new Shape(1, 1, y1 - y0, x1 - x0)));
 						}
 						int from = cache.resumeFrom(pass);
-						NDArray a = run(net, crop, cropMasks, mixes, perRegion, stats, pass, from, from < 0 ? null : cache.get(from, i, tm));
-						if (pass < NORMALISED.size()) cache.put(pass, i, tiles.size(), a);
 						int s = pass < NORMALISED.size() ? NORMALISED.get(pass).scale() : 1;
 						int cy0 = (ty - y0) / s, cx0 = (tx - x0) / s;
+						if (ofMixes) { // each live region's mix alone on the whole tile, unweighted
+							for (int gi = 0; gi < g; gi++) {
+								if (!live[gi]) continue;
+								NDArray a = run(net, crop, List.of(), List.of(mixes.get(gi)), false, ofGroup(stats, gi), pass, from,
+									from < 0 ? null : cache.get(from, i, tm));
+								int cy1 = Math.min((int) a.getShape().get(2), cy0 + t / s), cx1 = Math.min((int) a.getShape().get(3), cx0 + t / s);
+								try (NDArray core = a.get(":, :, " + cy0 + ":" + cy1 + ", " + cx0 + ":" + cx1)) {
+									addStatistics(core, null, (double) (cy1 - cy0) * (cx1 - cx0), mean[gi], m2[gi], count, gi);
+								}
+								a.close();
+							}
+							continue;
+						}
+						NDArray a = run(net, crop, cropMasks, mixes, perRegion, stats, pass, from, from < 0 ? null : cache.get(from, i, tm));
+						if (pass < NORMALISED.size()) cache.put(pass, i, tiles.size(), a);
 						int cy1 = Math.min((int) a.getShape().get(2), cy0 + t / s), cx1 = Math.min((int) a.getShape().get(3), cx0 + t / s);
 						String coreIndex = ":, :, " + cy0 + ":" + cy1 + ", " + cx0 + ":" + cx1;
 						NDArray core = a.get(coreIndex);
 						if (pass < NORMALISED.size()) {
-							int[] hw = { 0, 2, 3 };
 							for (int gi = 0; gi < g; gi++) {
 								NDArray weight = g == 1 ? null : Layers.averagePool(Layers.padEnd(Layers.padEnd(cropMasks.get(gi), 2,
 									net.paddedSize(y1 - y0)), 3, net.paddedSize(x1 - x0)), s).get(coreIndex);
 								double n = weight == null ? (double) (cy1 - cy0) * (cx1 - cx0) : weight.sum().getFloat();
-								if (n <= 0) continue;
-								NDArray weighted = weight == null ? core : core.mul(weight);
-								NDArray tileMean = Scalars.over(weighted.sum(hw, true), n);
-								float[] mt = tileMean.toFloatArray();
-								NDArray sq = core.sub(tileMean).square();
-								float[] dev = (weight == null ? sq : sq.mul(weight)).sum(hw).toFloatArray();
-								for (int c = 0; c < channels; c++) {
-									double delta = mt[c] - mean[gi][c];
-									double total = count[gi] + n;
-									mean[gi][c] += delta * n / total;
-									m2[gi][c] += dev[c] + delta * delta * count[gi] * n / total;
-								}
-								count[gi] += n;
+								addStatistics(core, weight, n, mean[gi], m2[gi], count, gi);
 							}
 						}
 						else {
@@ -246,6 +264,7 @@ public final class TiledInference {
 						}
 						layer[gi] = new float[][] { mu, inv, var };
 					}
+					if (ofMixes) for (int gi = 0; gi < g; gi++) if (!live[gi]) layer[gi] = layer[firstLive];
 					stats.add(layer);
 				}
 			}
@@ -255,61 +274,43 @@ public final class TiledInference {
 	}
 
 	/**
-	 * Fills {@code stats} for {@link StyleBankNetwork.Fusion#WHOLE_IMAGE}: the encoder's layers as
-	 * for any mix, and for D1 and D2 one group per region holding the statistics of the region's mix
-	 * applied to the whole image (statistics passes of that mix alone; the encoder's are computed
-	 * once). A region with an empty mask gets another region's (its weight is 0 everywhere).
+	 * Adds a tile's core (1 x C x h x w), weighted per pixel by {@code weight} (null: 1) of total
+	 * {@code n}, to group gi's running mean and sum of squared deviations (Chan et al.'s merge).
 	 */
-	private static void wholeImageStatistics(StyleBankNetwork net, float[] chw, int w, int h, List<float[]> masks,
-		List<StyleMix> mixes, int tile, Progress progress, List<float[][][]> stats, Room room)
-	{
-		int encoder = Layer.ENCODER.size();
-		List<List<float[][][]>> ofRegion = new ArrayList<>();
-		List<float[][][]> first = null;
-		for (int i = 0; i < masks.size(); i++) {
-			double mass = 0;
-			for (float v : masks.get(i)) mass += v;
-			if (mass <= 0) {
-				ofRegion.add(null);
-				continue;
-			}
-			List<float[][][]> own = first == null ? new ArrayList<>() : new ArrayList<>(first.subList(0, encoder));
-			passes(net, chw, w, h, null, List.of(mixes.get(i)), StyleBankNetwork.Fusion.PAPER, tile, regionShare(progress, i, masks.size()),
-				own, false, room);
-			if (first == null) first = own;
-			ofRegion.add(own);
+	private static void addStatistics(NDArray core, NDArray weight, double n, double[] mean, double[] m2, double[] count, int gi) {
+		if (n <= 0) return;
+		int[] hw = { 0, 2, 3 };
+		float[] mt, dev;
+		List<NDArray> temporary = new ArrayList<>();
+		try {
+			NDArray weighted = weight == null ? core : keep(temporary, core.mul(weight));
+			NDArray tileMean = keep(temporary, Scalars.over(keep(temporary, weighted.sum(hw, true)), n));
+			mt = tileMean.toFloatArray();
+			NDArray sq = keep(temporary, keep(temporary, core.sub(tileMean)).square());
+			dev = keep(temporary, (weight == null ? sq : keep(temporary, sq.mul(weight))).sum(hw)).toFloatArray();
 		}
-		if (first == null) throw new IllegalArgumentException("normalisation per region needs a non-empty mask");
-		for (int j = 0; j < NORMALISED.size(); j++) {
-			if (j < encoder) {
-				stats.add(first.get(j));
-				continue;
-			}
-			float[][][] layer = new float[masks.size()][][];
-			for (int i = 0; i < masks.size(); i++) layer[i] = (ofRegion.get(i) == null ? first : ofRegion.get(i)).get(j)[0];
-			stats.add(layer);
+		finally {
+			temporary.forEach(NDArray::close);
 		}
+		for (int c = 0; c < mean.length; c++) {
+			double delta = mt[c] - mean[c];
+			double total = count[gi] + n;
+			mean[c] += delta * n / total;
+			m2[c] += dev[c] + delta * delta * count[gi] * n / total;
+		}
+		count[gi] += n;
 	}
 
-	/**
-	 * Progress of region k's statistics passes (of n) as a share of the whole run: the regions' passes
-	 * take the statistics passes' part of the work, the output pass (reported by {@link #passes}) the
-	 * rest, so the bar moves forward only.
-	 */
-	private static Progress regionShare(Progress progress, int k, int n) {
-		double statistics = (double) NORMALISED.size() / (NORMALISED.size() + 1);
-		return new Progress() {
-			@Override
-			public void report(int done, int total, String message) {
-				double f = (k + (total > 0 ? (double) done / total : 0)) / n * statistics;
-				progress.report((int) Math.round(f * 10000), 10000, "Region " + (k + 1) + "/" + n + ": " + message);
-			}
+	private static NDArray keep(List<NDArray> temporary, NDArray a) {
+		temporary.add(a);
+		return a;
+	}
 
-			@Override
-			public boolean isCancelled() {
-				return progress.isCancelled();
-			}
-		};
+	/** The statistics known so far as seen by region gi's mix alone: its own group in the decoder's layers. */
+	private static List<float[][][]> ofGroup(List<float[][][]> stats, int gi) {
+		List<float[][][]> out = new ArrayList<>();
+		for (float[][][] layer : stats) out.add(layer.length == 1 ? layer : new float[][][] { layer[gi] });
+		return out;
 	}
 
 	/**

@@ -69,6 +69,44 @@ class TiledInferenceTest {
 	}
 
 	/**
+	 * Whole-image fusion in tiles computes every region's decoder statistics in shared passes that
+	 * resume from the encoder's kept maps: equal to the untiled result with the maps kept in memory,
+	 * in files, or not at all, and with a region whose mask is empty.
+	 */
+	@Test
+	void wholeImageFusionInTilesWithEveryCacheAndAnEmptyRegion(@org.junit.jupiter.api.io.TempDir java.nio.file.Path scratch)
+		throws Exception
+	{
+		StyleBankModel tiny = StyleBankModel.load(TestFiles.tinyModel());
+		int w = 300, h = 180;
+		float[] a = new float[w * h], b = new float[w * h];
+		for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) {
+			a[y * w + x] = (float) Math.max(0, Math.min(1, 1.5 - Math.hypot(x - 90, y - 80) / 40));
+			b[y * w + x] = 1 - a[y * w + x];
+		}
+		List<float[]> masks = List.of(a, new float[w * h], b);
+		List<StyleMix> mixes = List.of(StyleMix.single("alpha"), StyleMix.single("beta"), StyleMix.reconstruction());
+		try (StyleBankNetwork net = new StyleBankNetwork(tiny, Device.cpu()); NDManager m = Engines.pytorch().newBaseManager()) {
+			float[] x = image(w, h, 3);
+			List<NDArray> md = new ArrayList<>();
+			for (float[] mk : masks) md.add(m.create(mk, new Shape(1, 1, h, w)));
+			float[] whole = net.applyRegions(m.create(x, new Shape(1, 3, h, w)), md, mixes, StyleBankNetwork.Fusion.WHOLE_IMAGE)
+				.toFloatArray();
+			List<TiledInference.Room> rooms = List.of(TiledInference.Room.MEMORY, new TiledInference.Room(0, null),
+				new TiledInference.Room(0, scratch));
+			for (TiledInference.Room room : rooms) {
+				float[] tiled = TiledInference.apply(net, x, w, h, masks, mixes, StyleBankNetwork.Fusion.WHOLE_IMAGE, 64, room,
+					Progress.NONE);
+				double max = 0;
+				for (int i = 0; i < tiled.length; i++) max = Math.max(max, Math.abs(tiled[i] - whole[i]));
+				System.out.printf("whole-image fusion, empty region, %s: tiled vs untiled %.3g%n",
+					room.memoryBytes() > 0 ? "maps in memory" : room.scratch() == null ? "no maps kept" : "maps in files", max);
+				assertTrue(max <= 1e-3, room + ": " + max);
+			}
+		}
+	}
+
+	/**
 	 * Seam metric: mean absolute difference between horizontally or vertically neighbouring
 	 * output pixels across tile borders, divided by the same mean over neighbours inside tiles.
 	 */
