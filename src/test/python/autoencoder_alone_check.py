@@ -3,7 +3,7 @@
 alone for reconstruction, from random weights, in PyTorch (a diagnostic, not used by any test).
 
     /usr/bin/python3 src/test/python/autoencoder_alone_check.py ITERATIONS OUT.png [--threads 1] [--widths 32,64,128] \\
-        [--no-norm E1,...]
+        [--no-norm E1,...] [--drop N] [--save WEIGHTS.pt]
 
 Data as the default model's training: ../shared/data/content, long side 256, random square crops
 of 50-100 % of the short side scaled to 128 pixels, flipped half the time, batch 2; loss: mean
@@ -12,7 +12,9 @@ Every 1000 iterations it prints, for chelsea.png at full size, the reconstructio
 error and the share of pixels at which fewer than 10 % of D2's channels are active (as
 decoder_dead_zones.py counts them), and adds that reconstruction as a row of OUT.png (first row:
 the photo). --no-norm drops the instance normalisation of the given layers (E1, E2, E3, D1, D2;
-the network is then no longer the format's): which normalisation makes the patches.
+the network is then no longer the format's): which normalisation makes the patches. --drop N: from
+iteration N on, the learning rate 0.0001 instead of 0.001. --save: the trained weights
+(torch.save of the state dict, format names) for further experiments.
 """
 import argparse
 import glob
@@ -70,6 +72,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--widths", default="32,64,128")
     ap.add_argument("--no-norm", default="", help="layers without instance normalisation, e.g. E1")
+    ap.add_argument("--drop", type=int, default=0, help="iteration from which the learning rate is 0.0001")
+    ap.add_argument("--save", help="where to write the trained weights")
     a = ap.parse_args()
     torch.manual_seed(0)
     random.seed(0)
@@ -104,6 +108,9 @@ def main():
         opt.zero_grad()
         loss.backward()
         opt.step()
+        if a.drop and it == a.drop - 1:
+            for group in opt.param_groups:
+                group["lr"] = 1e-4
         if it > 0 and it % 1000 == 0:
             with torch.no_grad():
                 y, hidden = reconstruct(p, test, plain)
@@ -113,6 +120,8 @@ def main():
                       % (it, ((y - test) ** 2).mean(), dead, time.time() - t0), flush=True)
             rows.append((y[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8))
     Image.fromarray(np.concatenate(rows, 0)).save(a.out)
+    if a.save:
+        torch.save({k: v.detach() for k, v in p.items()}, a.save)
 
 
 if __name__ == "__main__":
