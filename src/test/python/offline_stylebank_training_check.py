@@ -12,7 +12,7 @@ its own random weights, so not the plugin's), with relative content and style te
     /usr/bin/python3 src/test/python/offline_stylebank_training_check.py OUT.png \\
         [--style-weight 200] [--iterations 1500] [--lambda 1] [--widths 16,32,64] \\
         [--distill TARGET_FOLDER] [--distill-colour W] [--crop 128] [--redraw N] \\
-        [--style-loss gram|sw] [--style-size N] [--threads 2] [--lr 0.003]
+        [--style-loss gram|sw] [--style-size N] [--threads 2] [--lr 0.003] [--init AUTOENCODER.pt]
 
 Writes OUT.png: chelsea.png reconstructed (no bank) and in each trained style, side by side.
 --distill trains one style (starry_night) towards images in TARGET_FOLDER instead of Gram
@@ -27,6 +27,8 @@ distance of the RGB colour distributions to the target crop; --pixel sets the L1
 distributions (Heitz et al., CVPR 2021; C random directions per layer, drawn anew each step);
 --style-size sets the style image's long side (default: the crop side); --threads (2); --lr (0.003;
 three-style --distill needs 0.001, README "The default model").
+--init starts the encoder and decoder from an autoencoder trained alone (autoencoder_alone_check.py
+--save); the banks start as without it.
 --redraw N draws a new pyramid (new random filters, the style Gram targets recomputed with it)
 every N stylizing steps, so that the decoder cannot fit one fixed set of random filters.
 --crop sets the training crop (and the style image's long side); also the PyTorch peer of the
@@ -178,6 +180,7 @@ def main():
     ap.add_argument("--style-size", type=int, default=0,
                     help="the style image's long side (0: the crop side)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--init", help="start from this autoencoder (autoencoder_alone_check.py --save) instead of random weights")
     ap.add_argument("--lr", type=float, default=0.003)
     ap.add_argument("--style-loss", choices=["gram", "sw"], default="gram",
                     help="gram: Gram matrices; sw: sliced Wasserstein distance of the feature distributions")
@@ -200,6 +203,13 @@ def main():
                 if c.shape != t.shape:
                     raise SystemExit(f"target size {tuple(t.shape)} differs from the content's {tuple(c.shape)}")
     net = StyleBank([int(v) for v in a.widths.split(",")], styles)
+    if a.init:  # an autoencoder trained before (autoencoder_alone_check.py --save): its weights, the banks new
+        saved = torch.load(a.init)
+        names = ["encoder.conv1", "encoder.conv2", "encoder.conv3", "decoder.conv1", "decoder.conv2", "decoder.conv3"]
+        for layer, name in zip(net.enc + net.dec, names):
+            with torch.no_grad():
+                layer[0].copy_(saved[name + ".weight"])
+                layer[1].copy_(saved[name + ".bias"])
     style_images = {s: image(os.path.join(SAMPLES, s + ".jpg"), a.style_size or a.crop) for s in styles}
 
     def network(seed):
