@@ -12,7 +12,8 @@ its own random weights, so not the plugin's), with relative content and style te
     /usr/bin/python3 src/test/python/offline_stylebank_training_check.py OUT.png \\
         [--style-weight 200] [--iterations 1500] [--lambda 1] [--widths 16,32,64] \\
         [--distill TARGET_FOLDER] [--distill-colour W] [--crop 128] [--redraw N] \\
-        [--style-loss gram|sw] [--style-size N] [--threads 2] [--lr 0.003] [--init AUTOENCODER.pt]
+        [--style-loss gram|sw] [--style-size N] [--threads 2] [--lr 0.003] [--init AUTOENCODER.pt] \\
+        [--encoder-lr X] [--decoder-lr X]
 
 Writes OUT.png: chelsea.png reconstructed (no bank) and in each trained style, side by side.
 --distill trains one style (starry_night) towards images in TARGET_FOLDER instead of Gram
@@ -28,7 +29,8 @@ distributions (Heitz et al., CVPR 2021; C random directions per layer, drawn ane
 --style-size sets the style image's long side (default: the crop side); --threads (2); --lr (0.003;
 three-style --distill needs 0.001, README "The default model").
 --init starts the encoder and decoder from an autoencoder trained alone (autoencoder_alone_check.py
---save); the banks start as without it.
+--save); the banks start as without it. --encoder-lr and --decoder-lr set those parts' learning
+rates (default: --lr; an encoder learning rate of 0 keeps the encoder as it is).
 --redraw N draws a new pyramid (new random filters, the style Gram targets recomputed with it)
 every N stylizing steps, so that the decoder cannot fit one fixed set of random filters.
 --crop sets the training crop (and the style image's long side); also the PyTorch peer of the
@@ -180,6 +182,8 @@ def main():
     ap.add_argument("--style-size", type=int, default=0,
                     help="the style image's long side (0: the crop side)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--encoder-lr", type=float, help="learning rate of the encoder (default --lr; 0: frozen)")
+    ap.add_argument("--decoder-lr", type=float, help="learning rate of the decoder (default --lr)")
     ap.add_argument("--init", help="start from this autoencoder (autoencoder_alone_check.py --save) instead of random weights")
     ap.add_argument("--lr", type=float, default=0.003)
     ap.add_argument("--style-loss", choices=["gram", "sw"], default="gram",
@@ -224,7 +228,13 @@ def main():
     pyr, grams = network(0)
     gen = torch.Generator().manual_seed(1)
     ae = net.autoencoder()
-    opt = torch.optim.Adam(ae + [t for s in styles for t in net.banks[s]], lr=a.lr)
+    encoder_lr = a.lr if a.encoder_lr is None else a.encoder_lr
+    decoder_lr = a.lr if a.decoder_lr is None else a.decoder_lr
+    groups = [{"params": [t for s in styles for t in net.banks[s]], "lr": a.lr},
+              {"params": [t for layer in net.dec for t in layer], "lr": decoder_lr}]
+    if encoder_lr > 0:  # 0: the encoder stays as it is (from --init)
+        groups.append({"params": [t for layer in net.enc for t in layer], "lr": encoder_lr})
+    opt = torch.optim.Adam(groups, lr=a.lr)
 
     def batch(chosen):
         xs, ts = [], []
