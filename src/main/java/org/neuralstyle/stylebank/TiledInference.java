@@ -1,6 +1,5 @@
 package org.neuralstyle.stylebank;
 
-import org.neuralstyle.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -12,6 +11,7 @@ import org.neuralstyle.nn.Engines;
 import org.neuralstyle.nn.Layers;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -163,15 +163,17 @@ public final class TiledInference {
 		boolean perRegion = masks != null && fusion != StyleBankNetwork.Fusion.PAPER;
 		boolean perMix = masks != null && fusion == StyleBankNetwork.Fusion.WHOLE_IMAGE;
 		int groups = masks == null ? 1 : masks.size();
-		boolean[] live = new boolean[groups];
+		boolean[] live = new boolean[groups]; // whole-image fusion: the regions whose masks are not empty
 		int firstLive = -1;
-		for (int gi = 0; gi < groups; gi++) {
-			double mass = 0;
-			if (masks != null) for (float v : masks.get(gi)) mass += v;
-			live[gi] = masks == null || mass > 0;
-			if (live[gi] && firstLive < 0) firstLive = gi;
+		if (perMix) {
+			for (int gi = 0; gi < groups; gi++) {
+				double mass = 0;
+				for (float v : masks.get(gi)) mass += v;
+				live[gi] = mass > 0;
+				if (live[gi] && firstLive < 0) firstLive = gi;
+			}
+			if (firstLive < 0) throw new IllegalArgumentException("normalisation per region needs a non-empty mask");
 		}
-		if (perMix && firstLive < 0) throw new IllegalArgumentException("normalisation per region needs a non-empty mask");
 		int ph = net.paddedSize(h), pw = net.paddedSize(w);
 		Map<String, NDArray> p = net.parameters(List.of());
 		List<int[]> tiles = new ArrayList<>();
@@ -200,9 +202,9 @@ public final class TiledInference {
 				boolean decoderStatistics = pass < NORMALISED.size() && Layer.DECODER.contains(NORMALISED.get(pass));
 				boolean ofMixes = perMix && decoderStatistics;
 				int g = perRegion && decoderStatistics ? groups : 1;
-				// per group and channel: weighted mean and sum of squared deviations, tiles merged with Chan et al.'s formula
-				double[][] mean = new double[g][channels], m2 = new double[g][channels];
-				double[] count = new double[g];
+				// per group: weighted moments, tiles merged with Chan et al.'s formula
+				TiledPasses.Moments[] moments = new TiledPasses.Moments[g];
+				Arrays.fill(moments, TiledPasses.Moments.none(channels));
 				for (int i = 0; i < tiles.size(); i++) {
 					progress.checkCancelled();
 					progress.report(pass * tiles.size() + i, passes * tiles.size(), "Stylizing tile " + (i + 1) + "/" + tiles.size()
@@ -227,7 +229,7 @@ public final class TiledInference {
 									from < 0 ? null : cache.get(from, i, tm));
 								int cy1 = Math.min((int) a.getShape().get(2), cy0 + t / s), cx1 = Math.min((int) a.getShape().get(3), cx0 + t / s);
 								try (NDArray core = a.get(":, :, " + cy0 + ":" + cy1 + ", " + cx0 + ":" + cx1)) {
-									addStatistics(core, null, (double) (cy1 - cy0) * (cx1 - cx0), mean[gi], m2[gi], count, gi);
+									moments[gi] = moments[gi].merge(TiledPasses.Moments.of(core, null, (double) (cy1 - cy0) * (cx1 - cx0)));
 								}
 								a.close();
 							}
@@ -243,7 +245,7 @@ public final class TiledInference {
 								NDArray weight = g == 1 ? null : Layers.averagePool(Layers.padEnd(Layers.padEnd(cropMasks.get(gi), 2,
 									net.paddedSize(y1 - y0)), 3, net.paddedSize(x1 - x0)), s).get(coreIndex);
 								double n = weight == null ? (double) (cy1 - cy0) * (cx1 - cx0) : weight.sum().getFloat();
-								addStatistics(core, weight, n, mean[gi], m2[gi], count, gi);
+								moments[gi] = moments[gi].merge(TiledPasses.Moments.of(core, weight, n));
 							}
 						}
 						else {
@@ -254,16 +256,7 @@ public final class TiledInference {
 				cache.dropUnused(pass + 1, passes);
 				if (pass < NORMALISED.size()) {
 					float[][][] layer = new float[g][][];
-					for (int gi = 0; gi < g; gi++) {
-						float[] mu = new float[channels], inv = new float[channels], var = new float[channels];
-						for (int c = 0; c < channels; c++) {
-							mu[c] = (float) mean[gi][c];
-							double v = count[gi] > 0 ? m2[gi][c] / count[gi] : 0;
-							var[c] = (float) v;
-							inv[c] = (float) (1 / Math.sqrt(v + Layers.IN_EPS));
-						}
-						layer[gi] = new float[][] { mu, inv, var };
-					}
+					for (int gi = 0; gi < g; gi++) layer[gi] = moments[gi].layer()[0];
 					if (ofMixes) for (int gi = 0; gi < g; gi++) if (!live[gi]) layer[gi] = layer[firstLive];
 					stats.add(layer);
 				}
@@ -271,39 +264,6 @@ public final class TiledInference {
 		}
 		progress.report(passes * tiles.size(), passes * tiles.size(), "Stylized " + tiles.size() + " tiles");
 		return out;
-	}
-
-	/**
-	 * Adds a tile's core (1 x C x h x w), weighted per pixel by {@code weight} (null: 1) of total
-	 * {@code n}, to group gi's running mean and sum of squared deviations (Chan et al.'s merge).
-	 */
-	private static void addStatistics(NDArray core, NDArray weight, double n, double[] mean, double[] m2, double[] count, int gi) {
-		if (n <= 0) return;
-		int[] hw = { 0, 2, 3 };
-		float[] mt, dev;
-		List<NDArray> temporary = new ArrayList<>();
-		try {
-			NDArray weighted = weight == null ? core : keep(temporary, core.mul(weight));
-			NDArray tileMean = keep(temporary, Scalars.over(keep(temporary, weighted.sum(hw, true)), n));
-			mt = tileMean.toFloatArray();
-			NDArray sq = keep(temporary, keep(temporary, core.sub(tileMean)).square());
-			dev = keep(temporary, (weight == null ? sq : keep(temporary, sq.mul(weight))).sum(hw)).toFloatArray();
-		}
-		finally {
-			temporary.forEach(NDArray::close);
-		}
-		for (int c = 0; c < mean.length; c++) {
-			double delta = mt[c] - mean[c];
-			double total = count[gi] + n;
-			mean[c] += delta * n / total;
-			m2[c] += dev[c] + delta * delta * count[gi] * n / total;
-		}
-		count[gi] += n;
-	}
-
-	private static NDArray keep(List<NDArray> temporary, NDArray a) {
-		temporary.add(a);
-		return a;
 	}
 
 	/** The statistics known so far as seen by region gi's mix alone: its own group in the decoder's layers. */

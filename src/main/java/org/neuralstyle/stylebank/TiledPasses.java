@@ -9,6 +9,7 @@ import org.neuralstyle.nn.Layers;
 import org.neuralstyle.nn.Scalars;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -44,6 +45,39 @@ public final class TiledPasses {
 	public record Moments(double count, double[] mean, double[] m2) implements Serializable {
 		public static Moments none(int channels) {
 			return new Moments(0, new double[channels], new double[channels]);
+		}
+
+		/**
+		 * One tile's moments: its core (1 x C x h x w) weighted per pixel by {@code weight} (1 x 1 x h x w;
+		 * null: every pixel 1), {@code n} the total weight; none when {@code n <= 0}.
+		 */
+		static Moments of(NDArray core, NDArray weight, double n) {
+			int channels = (int) core.getShape().get(1);
+			if (n <= 0) return none(channels);
+			int[] hw = { 0, 2, 3 };
+			float[] mt, dev;
+			List<NDArray> temporary = new ArrayList<>();
+			try {
+				NDArray weighted = weight == null ? core : keep(temporary, core.mul(weight));
+				NDArray tileMean = keep(temporary, Scalars.over(keep(temporary, weighted.sum(hw, true)), n));
+				mt = tileMean.toFloatArray();
+				NDArray sq = keep(temporary, keep(temporary, core.sub(tileMean)).square());
+				dev = keep(temporary, (weight == null ? sq : keep(temporary, sq.mul(weight))).sum(hw)).toFloatArray();
+			}
+			finally {
+				temporary.forEach(NDArray::close);
+			}
+			double[] mu = new double[channels], m2 = new double[channels];
+			for (int c = 0; c < channels; c++) {
+				mu[c] = mt[c];
+				m2[c] = dev[c];
+			}
+			return new Moments(n, mu, m2);
+		}
+
+		private static NDArray keep(List<NDArray> temporary, NDArray a) {
+			temporary.add(a);
+			return a;
 		}
 
 		/** Both sets together (the order does not matter up to rounding). */
@@ -109,16 +143,7 @@ public final class TiledPasses {
 			for (int tx = 0; tx < plan.paddedWidth(); tx += t) {
 				try (NDManager tm = m.newSubManager()) {
 					NDArray core = core(net, plan, source, mix, stats, pass, row, tx, tm, s);
-					double n = (double) core.getShape().get(2) * core.getShape().get(3);
-					NDArray tileMean = Scalars.over(core.sum(new int[] { 0, 2, 3 }, true), n);
-					float[] mt = tileMean.toFloatArray();
-					float[] dev = core.sub(tileMean).square().sum(new int[] { 0, 2, 3 }).toFloatArray();
-					double[] mu = new double[channels], m2 = new double[channels];
-					for (int c = 0; c < channels; c++) {
-						mu[c] = mt[c];
-						m2[c] = dev[c];
-					}
-					moments = moments.merge(new Moments(n, mu, m2));
+					moments = moments.merge(Moments.of(core, null, (double) core.getShape().get(2) * core.getShape().get(3)));
 				}
 			}
 		}
