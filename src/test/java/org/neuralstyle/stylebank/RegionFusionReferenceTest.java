@@ -79,8 +79,6 @@ class RegionFusionReferenceTest extends ReferenceFixture {
 	@Test
 	void wholeImageInteriorsEqualTheStyleOnTheWholeImage() {
 		int h = 64, w = 112, half = w / 2, field = 24;
-		float[] left = new float[h * w], right = new float[h * w];
-		for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) (x < half ? left : right)[y * w + x] = 1f;
 		java.util.Random random = new java.util.Random(7);
 		float[] image = new float[3 * h * w];
 		for (int i = 0; i < image.length; i++) image[i] = random.nextFloat();
@@ -88,10 +86,9 @@ class RegionFusionReferenceTest extends ReferenceFixture {
 			NDArray x = m.create(image, new Shape(1, 3, h, w));
 			float[] alpha = net.apply(x, StyleMix.single("alpha")).toFloatArray();
 			float[] beta = net.apply(x, StyleMix.single("beta")).toFloatArray();
-			List<float[]> norm = RegionMasks.normalise(List.of(left, right), h * w);
 			List<NDArray> masks = new ArrayList<>();
-			for (float[] mask : norm) masks.add(m.create(mask, new Shape(1, 1, h, w)));
-			List<StyleMix> mixes = List.of(StyleMix.single("alpha"), StyleMix.single("beta"), StyleMix.reconstruction());
+			for (float[] mask : TiledInferenceTest.halves(w, h)) masks.add(m.create(mask, new Shape(1, 1, h, w)));
+			List<StyleMix> mixes = TiledInferenceTest.HALVES_MIXES;
 			float[] whole = net.applyRegions(x, masks, mixes, StyleBankNetwork.Fusion.WHOLE_IMAGE).toFloatArray();
 			float[] aware = net.applyRegions(x, masks, mixes, StyleBankNetwork.Fusion.REGION_AWARE).toFloatArray();
 			double maxWhole = 0, maxAware = 0;
